@@ -1,0 +1,911 @@
+#include "lifecycle.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <poll.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <stdlib.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+
+#include "hooks.h"
+#include "json.h"
+#include "idmap.h"
+#include "mounts.h"
+#include "namespaces.h"
+#include "process.h"
+#include "pty.h"
+#include "runtime-error.h"
+
+namespace hutch {
+
+namespace {
+
+// Messages on the SOCK_SEQPACKET socket between the runtime and the
+// container's init. End-of-file (the child's end is close-on-exec) means
+// execve succeeded.
+constexpr char kMsgReadyForMaps = 'R';
+constexpr char kMsgMapsWritten = 'M';
+constexpr char kMsgHookPoint = 'H';    // init: mounts done, before pivot_root
+constexpr char kMsgContinue = 'C';     // runtime: createRuntime hooks done; carries the state JSONs
+constexpr char kMsgBlocked = 'B';      // init: waiting at the exec fifo (created)
+constexpr char kMsgPtyMaster = 'T';
+constexpr char kMsgError = 'E';
+
+constexpr size_t kMaxMessage = 256 * 1024;
+
+struct InitContext {
+  const Config* c;
+  int sync;
+  pid_t parent;
+  sigset_t old_mask;
+  SeccompFilter* filter;
+  bool detach;
+  int stdio[3];
+  int exec_fd;    // detach: init reads one byte from it (exec.fifo)
+  int result_fd;  // detach: errors after the wait go here (start.fifo)
+};
+
+void send_byte(int sock, char tag) {
+  ssize_t n;
+  do n = send(sock, &tag, 1, MSG_NOSIGNAL); while (n < 0 && errno == EINTR);
+  if (n != 1) throw sys_error_plain("send sync socket", errno);
+}
+
+ssize_t recv_large(int sock, std::string* out, int* fd) {
+  out->resize(kMaxMessage);
+  ssize_t n = recv_message(sock, &(*out)[0], out->size(), fd);
+  out->resize(n > 0 ? static_cast<size_t>(n) : 0);
+  return n;
+}
+
+std::string error_message(const RuntimeError& e) {
+  std::string msg(1, kMsgError);
+  int code = e.exit_code();
+  msg.append(reinterpret_cast<const char*>(&code), sizeof code);
+  return msg + e.what();
+}
+
+RuntimeError decode_error(const std::string& msg) {
+  int code = kExitRuntimeError;
+  if (msg.size() < 1 + sizeof code) return RuntimeError("container init reported a malformed error");
+  memcpy(&code, msg.data() + 1, sizeof code);
+  return RuntimeError(msg.substr(1 + sizeof code), code);
+}
+
+bool setgroups_allowed_here() {
+  int fd = open("/proc/self/setgroups", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return true;
+  char buf[8] = {};
+  ssize_t n = read(fd, buf, sizeof buf - 1);
+  close(fd);
+  return !(n >= 4 && strncmp(buf, "deny", 4) == 0);
+}
+
+// The container's init, from clone() to execve(). Runs as pid 1 of the new
+// pid namespace; the ordering follows runtime-spec and crun's container_init.
+[[noreturn]] void container_init(const InitContext& x) {
+  const Config& c = *x.c;
+  // Errors go to the runtime over the sync socket until the init waits at
+  // the exec fifo; after that the creating process may be gone, and `start`
+  // reads them from the start fifo.
+  int report_fd = x.sync;
+  try {
+    // Phase A: a foreground container dies with the runtime; a created one
+    // must outlive `create`.
+    if (!x.detach && prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0) throw sys_error_plain("prctl PR_SET_PDEATHSIG", errno);
+    // In a new pid namespace the parent is outside it and getppid() is 0;
+    // a parent that already died then shows as end-of-file on the socket.
+    if (getppid() != (c.creates(CLONE_NEWPID) ? 0 : x.parent)) _exit(kExitRuntimeError);
+    for (int i = 0; i < 3; i++) {
+      if (x.stdio[i] >= 0 && dup2(x.stdio[i], i) < 0) throw sys_error_plain("dup2 stdio", errno);
+    }
+
+    // Phase B: id maps. The parent writes them (it alone can run
+    // newuidmap for us); /proc/<pid> of a non-dumpable process is owned by
+    // root, so we are dumpable just for that moment.
+    const NamespaceSpec* user = c.find_namespace(CLONE_NEWUSER);
+    std::string msg;
+    int fd = -1;
+    if (c.creates(CLONE_NEWUSER)) {
+      if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) != 0) throw sys_error_plain("prctl PR_SET_DUMPABLE", errno);
+      send_byte(x.sync, kMsgReadyForMaps);
+      if (recv_large(x.sync, &msg, &fd) != 1 || msg[0] != kMsgMapsWritten) _exit(kExitRuntimeError);
+      if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) throw sys_error_plain("prctl PR_SET_DUMPABLE", errno);
+    } else if (user != nullptr) {
+      join_namespace(*user);
+    }
+
+    // Phase C: become root of the user namespace for the setup.
+    const bool groups_ok = setgroups_allowed_here();
+    if (groups_ok && setgroups(0, nullptr) != 0) throw sys_error_plain("setgroups 0", errno);
+    if (user != nullptr) {
+      if (setresgid(0, 0, 0) != 0) throw sys_error_plain("setresgid 0", errno);
+      if (setresuid(0, 0, 0) != 0) throw sys_error_plain("setresuid 0", errno);
+    }
+
+    // Phase D: namespaces joined by path, then (when the user namespace
+    // was joined) the ones to create, now owned by that user namespace.
+    for (const NamespaceSpec& ns : c.namespaces) {
+      if (!ns.path.empty() && ns.flag != CLONE_NEWUSER) join_namespace(ns);
+    }
+    if (user != nullptr && !user->path.empty()) {
+      int flags = 0;
+      for (const NamespaceSpec& ns : c.namespaces) {
+        if (ns.path.empty()) flags |= ns.flag;
+      }
+      if (flags != 0) unshare_or_throw(flags);
+    }
+
+    // Phase E: root filesystem. Then the hook point (runtime-spec: the
+    // runtime's createRuntime hooks, then createContainer hooks here in the
+    // container's namespaces, both after the mounts and before pivot_root).
+    int root_fd = prepare_rootfs(c);
+    send_byte(x.sync, kMsgHookPoint);
+    if (recv_large(x.sync, &msg, &fd) < 1 || msg[0] != kMsgContinue) _exit(kExitRuntimeError);
+    size_t sep = msg.find('\0', 1);
+    const std::string creating_json = msg.substr(1, sep == std::string::npos ? std::string::npos : sep - 1);
+    const std::string created_json = sep == std::string::npos ? creating_json : msg.substr(sep + 1);
+    run_hooks(c.hooks.create_container, "createContainer", creating_json);
+    pivot_into(root_fd);
+
+    // Phase F: uts and sysctls (before /proc/sys turns read-only).
+    set_host_and_domain_name(c.hostname, c.domainname, c.creates(CLONE_NEWUTS));
+    apply_sysctls(c.sysctl, OwnedNamespaces{c.creates(CLONE_NEWUTS), c.creates(CLONE_NEWIPC), c.creates(CLONE_NEWNET)});
+
+    // Phase G: terminal from the container's devpts; the parent relays it.
+    if (c.process.terminal) {
+      std::string slave;
+      int master = open_container_pty(&slave);
+      send_fd(x.sync, kMsgPtyMaster, master);
+      close(master);
+      bind_file(slave, "/dev/console");
+      attach_controlling_terminal(slave);
+    }
+
+    // Phase H: masked and read-only paths, propagation, read-only root.
+    finish_rootfs(c);
+
+    // Phase I: limits, working directory, the executable.
+    apply_rlimits(c.process);
+    if (c.process.has_umask) umask(c.process.umask);
+    enter_cwd(c.process.cwd);
+    std::string exe = find_executable(c.process);
+    std::vector<char*> args;
+    for (const std::string& a : c.process.args) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    std::vector<char*> env;
+    for (const std::string& e : c.process.env) env.push_back(const_cast<char*>(e.c_str()));
+    env.push_back(nullptr);
+
+    // Phase J (create): everything is ready; wait for `start` (one byte on
+    // the exec fifo), as runc's init does before execve.
+    if (x.detach) {
+      send_byte(x.sync, kMsgBlocked);
+      close(x.sync);
+      report_fd = x.result_fd;
+      char byte;
+      ssize_t n;
+      do n = read(x.exec_fd, &byte, 1); while (n < 0 && errno == EINTR);
+      if (n != 1) throw sys_error_plain("read exec fifo", n < 0 ? errno : EIO);
+      close(x.exec_fd);
+    }
+    // startContainer: inside the container, before the user's program.
+    run_hooks(c.hooks.start_container, "startContainer", created_json);
+
+    // Phase K: only stdio cross execve; signals back to normal; then user,
+    // capabilities, no_new_privs and seccomp, last of all.
+    close_fds_on_exec();
+    if (sigprocmask(SIG_SETMASK, &x.old_mask, nullptr) != 0) throw sys_error_plain("sigprocmask", errno);
+    apply_security(c.process, groups_ok, x.filter);
+
+    // Phase L: execve. The sync socket (or start fifo) closes on success.
+    execve(exe.c_str(), args.data(), env.data());
+    int err = errno;
+    throw RuntimeError("exec `" + exe + "`: " + errno_text(err),
+                       err == ENOENT ? kExitNotFound : (err == EACCES || err == ENOEXEC) ? kExitCannotInvoke : kExitRuntimeError);
+  } catch (const RuntimeError& e) {
+    std::string m = error_message(e);
+    if (report_fd == x.sync) send(x.sync, m.data(), m.size(), MSG_NOSIGNAL);
+    // One write below PIPE_BUF is atomic; longer messages are cut.
+    else (void)!write(report_fd, m.data(), m.size() < 4000 ? m.size() : 4000);
+    _exit(e.exit_code());
+  } catch (const std::exception& e) {
+    std::string m = error_message(RuntimeError(e.what()));
+    if (report_fd == x.sync) send(x.sync, m.data(), m.size(), MSG_NOSIGNAL);
+    else (void)!write(report_fd, m.data(), m.size() < 4000 ? m.size() : 4000);
+    _exit(kExitRuntimeError);
+  }
+}
+
+void validate_namespaces(const Config& c) {
+  if (!c.creates(CLONE_NEWNS)) throw RuntimeError("config.json: hutch-runtime needs a new mount namespace (`linux.namespaces` type mount without path)");
+  const NamespaceSpec* pid = c.find_namespace(CLONE_NEWPID);
+  if (pid != nullptr && !pid->path.empty()) throw RuntimeError("config.json: joining a pid namespace by path is not supported");
+  const NamespaceSpec* user = c.find_namespace(CLONE_NEWUSER);
+  if (user != nullptr && !user->path.empty() && c.creates(CLONE_NEWPID)) {
+    throw RuntimeError("config.json: a new pid namespace inside a joined user namespace is not supported");
+  }
+  if (user == nullptr && geteuid() != 0) throw RuntimeError("config.json: without root, `linux.namespaces` must include a user namespace");
+}
+
+int open_fifo(const std::string& dir, const char* name) {
+  std::string path = dir + "/" + name;
+  if (mkfifo(path.c_str(), 0600) != 0) throw sys_error("mkfifo", path, errno);
+  // O_RDWR never blocks on a fifo (fifo(7)), and keeps it readable for the init.
+  int fd = open(path.c_str(), O_RDWR | O_CLOEXEC);
+  if (fd < 0) throw sys_error("open", path, errno);
+  return fd;
+}
+
+ContainerRecord record_for(const Config& c, const std::string& id) {
+  ContainerRecord r;
+  r.id = id;
+  r.oci_version = c.oci_version;
+  r.bundle = c.bundle;
+  r.created = rfc3339_now();
+  r.annotations = c.annotations;
+  return r;
+}
+
+struct Global {
+  std::string root;
+};
+
+// Options of a verb: flags with values, boolean flags and positional words.
+struct Words {
+  std::vector<std::string> positional;
+  std::vector<std::pair<std::string, std::string>> options;
+  bool has(const std::string& k) const {
+    for (const auto& o : options) if (o.first == k) return true;
+    return false;
+  }
+  std::string get(const std::string& k) const {
+    for (const auto& o : options) if (o.first == k) return o.second;
+    return "";
+  }
+};
+
+Words parse_words(const std::string& verb, const std::vector<std::string>& args, const std::vector<std::string>& valued,
+                  const std::vector<std::string>& flags) {
+  Words w;
+  for (size_t i = 0; i < args.size(); i++) {
+    std::string a = args[i];
+    if (a.size() > 1 && a[0] == '-') {
+      std::string key = a, value;
+      size_t eq = a.find('=');
+      if (eq != std::string::npos) {
+        key = a.substr(0, eq);
+        value = a.substr(eq + 1);
+      }
+      // runc accepts -b and --bundle, single or double dash.
+      if (key.size() > 2 && key[1] != '-') key = "-" + key;
+      bool is_valued = false, is_flag = false;
+      for (const auto& v : valued) is_valued = is_valued || key == v;
+      for (const auto& f : flags) is_flag = is_flag || key == f;
+      if (is_valued) {
+        if (eq == std::string::npos) {
+          if (i + 1 >= args.size()) throw RuntimeError(verb + ": option " + key + " needs a value");
+          value = args[++i];
+        }
+        w.options.push_back({key, value});
+      } else if (is_flag) {
+        w.options.push_back({key, "1"});
+      } else {
+        throw RuntimeError(verb + ": unknown option `" + a + "`");
+      }
+    } else {
+      w.positional.push_back(a);
+    }
+  }
+  return w;
+}
+
+std::string one_id(const std::string& verb, const Words& w, size_t max_positional = 1) {
+  if (w.positional.empty()) throw RuntimeError(verb + ": container ID is required");
+  if (w.positional.size() > max_positional) throw RuntimeError(verb + ": unexpected argument `" + w.positional.back() + "`");
+  validate_container_id(w.positional[0], verb.c_str());
+  return w.positional[0];
+}
+
+void write_pid_file(const std::string& path, pid_t pid) {
+  if (path.empty()) return;
+  std::string abs = path;
+  if (abs[0] != '/') {
+    char cwd[4096];
+    if (getcwd(cwd, sizeof cwd) == nullptr) throw sys_error_plain("getcwd", errno);
+    abs = std::string(cwd) + "/" + path;
+  }
+  size_t slash = abs.rfind('/');
+  write_file_atomic(abs.substr(0, slash == 0 ? 1 : slash), abs.substr(slash + 1), std::to_string(pid));
+}
+
+void send_console(const std::string& socket_path, int master) {
+  int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (s < 0) throw sys_error_plain("socket AF_UNIX", errno);
+  struct sockaddr_un addr = {};
+  addr.sun_family = AF_UNIX;
+  if (socket_path.size() >= sizeof addr.sun_path) throw RuntimeError("--console-socket `" + socket_path + "`: path too long");
+  memcpy(addr.sun_path, socket_path.c_str(), socket_path.size());
+  if (connect(s, reinterpret_cast<struct sockaddr*>(&addr), sizeof addr) != 0) {
+    int err = errno;
+    close(s);
+    throw sys_error("connect", socket_path, err);
+  }
+  send_fd(s, 'T', master);
+  close(s);
+}
+
+void require_status(const std::string& verb, const std::string& id, Status s, std::initializer_list<Status> allowed) {
+  for (Status a : allowed) if (a == s) return;
+  std::string want;
+  for (Status a : allowed) want += (want.empty() ? "" : " or ") + std::string(status_name(a));
+  throw RuntimeError(verb + ": container `" + id + "` is " + status_name(s) + ", must be " + want + " (nothing changed)");
+}
+
+// Waits up to timeout_ms for the process behind pidfd to exit.
+bool wait_pidfd(int pidfd, int timeout_ms) {
+  struct pollfd p = {pidfd, POLLIN, 0};
+  for (;;) {
+    int rc = poll(&p, 1, timeout_ms);
+    if (rc < 0 && errno == EINTR) continue;
+    return rc > 0;
+  }
+}
+
+Config stored_config(const std::string& dir, const ContainerRecord& r) {
+  return load_config_file(dir + "/" + kConfigCopy, r.bundle);
+}
+
+int do_create(const Global& g, const std::vector<std::string>& args) {
+  Words w = parse_words("create", args, {"--bundle", "-b", "--pid-file", "--console-socket"}, {});
+  std::string id = one_id("create", w);
+  std::string bundle = w.has("--bundle") ? w.get("--bundle") : w.has("-b") ? w.get("-b") : ".";
+  Config c = load_config(bundle);
+  validate_namespaces(c);
+  const std::string console = w.get("--console-socket");
+  if (c.process.terminal && console.empty()) {
+    throw RuntimeError("create: `process.terminal` is true: --console-socket is required (the runtime does not stay to relay the terminal)");
+  }
+  if (!c.process.terminal && !console.empty()) throw RuntimeError("create: --console-socket given but `process.terminal` is false");
+  SeccompFilter* filter = c.has_seccomp ? compile_seccomp(c.seccomp) : nullptr;
+  make_dirs(g.root);
+  std::string dir = g.root + "/" + id;
+  if (mkdir(dir.c_str(), 0700) != 0) {
+    if (errno == EEXIST) throw RuntimeError("create: container `" + id + "` already exists");
+    throw sys_error("mkdir", dir, errno);
+  }
+  int lock = -1;
+  try {
+    lock = lock_dir(dir);
+    write_file_atomic(dir, kConfigCopy, c.raw_json);
+    sigset_t old_mask;
+    sigprocmask(SIG_SETMASK, nullptr, &old_mask);
+    CreateOptions o;
+    o.dir = dir;
+    o.detach = true;
+    CreatedContainer cc = create_container(c, id, o, filter, old_mask);
+    if (cc.master >= 0) {
+      try {
+        send_console(console, cc.master);
+      } catch (...) {
+        kill(cc.pid, SIGKILL);
+        throw;
+      }
+      close(cc.master);
+    }
+    write_pid_file(w.get("--pid-file"), cc.pid);
+  } catch (...) {
+    remove_state_dir(dir);
+    throw;
+  }
+  close(lock);
+  return 0;
+}
+
+int do_start(const Global& g, const std::vector<std::string>& args) {
+  Words w = parse_words("start", args, {}, {});
+  std::string id = one_id("start", w);
+  std::string dir = container_dir(g.root, id);
+  int lock = lock_dir(dir);
+  ContainerRecord r;
+  bool have = read_record(dir, &r);
+  require_status("start", id, derive_status(dir, r, have), {Status::kCreated});
+  start_created(dir, r, stored_config(dir, r));
+  close(lock);
+  return 0;
+}
+
+int do_state(const Global& g, const std::vector<std::string>& args) {
+  Words w = parse_words("state", args, {}, {});
+  std::string id = one_id("state", w);
+  std::string dir = container_dir(g.root, id);
+  ContainerRecord r;
+  r.id = id;
+  bool have = read_record(dir, &r);
+  Status s = derive_status(dir, r, have);
+  std::string json = state_json(r, status_name(s), s == Status::kCreated || s == Status::kRunning) + "\n";
+  fputs(json.c_str(), stdout);
+  return 0;
+}
+
+int do_kill(const Global& g, const std::vector<std::string>& args) {
+  Words w = parse_words("kill", args, {}, {"--all", "-a"});
+  std::string id = one_id("kill", w, 2);
+  int sig = parse_signal(w.positional.size() > 1 ? w.positional[1] : "TERM");
+  std::string dir = container_dir(g.root, id);
+  int lock = lock_dir(dir);
+  ContainerRecord r;
+  bool have = read_record(dir, &r);
+  require_status("kill", id, derive_status(dir, r, have), {Status::kCreated, Status::kRunning});
+  int pidfd = open_verified_pidfd(r.pid, r.start_time);
+  if (pidfd < 0) throw RuntimeError("kill: container `" + id + "` is stopped (nothing changed)");
+  // Written first, so the monitor that sees the exit already knows a user
+  // asked for it (no restart).
+  if (is_stop_signal(sig)) write_file_atomic(dir, kUserStopped, rfc3339_now() + "\n");
+  if (syscall(SYS_pidfd_send_signal, pidfd, sig, nullptr, 0) != 0) {
+    int err = errno;
+    unlink((dir + "/" + kUserStopped).c_str());
+    throw sys_error_plain("pidfd_send_signal " + std::to_string(r.pid) + " signal " + std::to_string(sig), err);
+  }
+  close(pidfd);
+  close(lock);
+  return 0;
+}
+
+// The monitor of a container (monitor.json), when one is alive.
+int monitor_pidfd(const std::string& dir) {
+  std::string text;
+  if (!read_small_file(dir + "/" + kMonitorFile, &text)) return -1;
+  JsonValue doc = JsonValue::parse(text);
+  const JsonValue* pid = doc.get("monitorPid");
+  const JsonValue* start = doc.get("monitorStartTime");
+  if (pid == nullptr || start == nullptr) return -1;
+  return open_verified_pidfd(static_cast<pid_t>(pid->as_uint64("monitorPid")), start->as_uint64("monitorStartTime"));
+}
+
+int do_delete(const Global& g, const std::vector<std::string>& args) {
+  Words w = parse_words("delete", args, {}, {"--force", "-f"});
+  std::string id = one_id("delete", w);
+  const bool force = w.has("--force") || w.has("-f");
+  std::string dir = container_dir(g.root, id);
+  int lock = lock_dir(dir);
+  ContainerRecord r;
+  bool have = read_record(dir, &r);
+  Status s = derive_status(dir, r, have);
+  if (!force) require_status("delete", id, s, {Status::kStopped});
+  if (s == Status::kCreated || s == Status::kRunning) {
+    int pidfd = open_verified_pidfd(r.pid, r.start_time);
+    if (pidfd >= 0) {
+      write_file_atomic(dir, kUserStopped, rfc3339_now() + "\n");
+      syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, nullptr, 0);
+      if (!wait_pidfd(pidfd, 10000)) throw RuntimeError("delete: container `" + id + "` (pid " + std::to_string(r.pid) + ") did not die after SIGKILL");
+      close(pidfd);
+    }
+  }
+  // The monitor still writes exit.json and must not restart: let it finish.
+  int mon = monitor_pidfd(dir);
+  if (mon >= 0) {
+    wait_pidfd(mon, 10000);
+    close(mon);
+  }
+  if (have) {
+    try {
+      Config c = stored_config(dir, r);
+      run_hooks_warn(c.hooks.poststop, "poststop", state_json(r, "stopped", false));
+    } catch (const RuntimeError& e) {
+      print_error("warning: poststop hooks: " + std::string(e.what()));
+    }
+  }
+  remove_state_dir(dir);
+  close(lock);
+  return 0;
+}
+
+int do_list(const Global& g, const std::vector<std::string>& args) {
+  Words w = parse_words("list", args, {"--format", "-f"}, {"--quiet", "-q"});
+  std::string format = w.has("--format") ? w.get("--format") : w.has("-f") ? w.get("-f") : "table";
+  const bool quiet = w.has("--quiet") || w.has("-q");
+  if (format != "table" && format != "json") throw RuntimeError("list: --format must be table or json");
+  std::vector<std::string> ids;
+  if (DIR* d = opendir(g.root.c_str())) {
+    while (struct dirent* e = readdir(d)) {
+      std::string name = e->d_name;
+      if (name == "." || name == ".." || name[0] == '.') continue;
+      ids.push_back(name);
+    }
+    closedir(d);
+  }
+  std::sort(ids.begin(), ids.end());
+  std::string out = format == "json" ? "[" : (quiet ? "" : "ID\tPID\tSTATUS\tBUNDLE\tCREATED\n");
+  bool first = true;
+  for (const std::string& id : ids) {
+    std::string dir = g.root + "/" + id;
+    ContainerRecord r;
+    r.id = id;
+    bool have;
+    try {
+      have = read_record(dir, &r);
+    } catch (const RuntimeError&) {
+      continue;
+    }
+    Status s = derive_status(dir, r, have);
+    const bool live = s == Status::kCreated || s == Status::kRunning;
+    if (format == "json") {
+      out += (first ? "" : ",") + std::string("{\"id\":") + json_string(id) + ",\"pid\":" + std::to_string(live ? r.pid : 0) +
+             ",\"status\":" + json_string(status_name(s)) + ",\"bundle\":" + json_string(r.bundle) +
+             ",\"created\":" + json_string(r.created) + "}";
+    } else if (quiet) {
+      out += id + "\n";
+    } else {
+      out += id + "\t" + std::to_string(live ? r.pid : 0) + "\t" + status_name(s) + "\t" + r.bundle + "\t" + r.created + "\n";
+    }
+    first = false;
+  }
+  if (format == "json") out += "]\n";
+  fputs(out.c_str(), stdout);
+  return 0;
+}
+
+int do_run(const Global& g, const std::vector<std::string>& args) {
+  Words w = parse_words("run", args, {"--bundle", "-b", "--pid-file"}, {});
+  std::string id = one_id("run", w);
+  std::string bundle = w.has("--bundle") ? w.get("--bundle") : w.has("-b") ? w.get("-b") : ".";
+  Config c = load_config(bundle);
+  validate_namespaces(c);
+  SeccompFilter* filter = c.has_seccomp ? compile_seccomp(c.seccomp) : nullptr;
+  sigset_t old_mask;
+  block_supervised_signals(&old_mask);
+  int signal_fd = open_signal_fd();
+  make_dirs(g.root);
+  std::string dir = g.root + "/" + id;
+  if (mkdir(dir.c_str(), 0700) != 0) {
+    if (errno == EEXIST) throw RuntimeError("run: container `" + id + "` already exists");
+    throw sys_error("mkdir", dir, errno);
+  }
+  CreatedContainer cc;
+  try {
+    write_file_atomic(dir, kConfigCopy, c.raw_json);
+    CreateOptions o;
+    o.dir = dir;
+    cc = create_container(c, id, o, filter, old_mask);
+    write_pid_file(w.get("--pid-file"), cc.pid);
+  } catch (...) {
+    remove_state_dir(dir);
+    throw;
+  }
+  int code = supervise(cc.pid, cc.master, signal_fd);
+  run_hooks_warn(c.hooks.poststop, "poststop", state_json(cc.record, "stopped", false));
+  remove_state_dir(dir);
+  return code;
+}
+
+// `runc spec --rootless`: the user's own ids mapped to root, no network
+// namespace (a rootless user cannot configure one), /sys bound read-only.
+int do_spec(const std::vector<std::string>& args) {
+  Words w = parse_words("spec", args, {"--bundle", "-b"}, {"--rootless"});
+  if (!w.positional.empty()) throw RuntimeError("spec: unexpected argument `" + w.positional[0] + "`");
+  std::string dir = w.has("--bundle") ? w.get("--bundle") : w.has("-b") ? w.get("-b") : ".";
+  const bool rootless = w.has("--rootless") || geteuid() != 0;
+  std::string path = dir + "/config.json";
+  struct stat st;
+  if (lstat(path.c_str(), &st) == 0) throw RuntimeError("spec: " + path + " exists; remove it first");
+  const char* caps = "\"CAP_AUDIT_WRITE\", \"CAP_KILL\", \"CAP_NET_BIND_SERVICE\"";
+  std::string uid = std::to_string(geteuid()), gid = std::to_string(getegid());
+  std::string json = std::string("{\n") +
+      "  \"ociVersion\": \"1.0.2\",\n"
+      "  \"process\": {\n"
+      "    \"terminal\": true,\n"
+      "    \"user\": { \"uid\": 0, \"gid\": 0 },\n"
+      "    \"args\": [\"sh\"],\n"
+      "    \"env\": [\"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\", \"TERM=xterm\"],\n"
+      "    \"cwd\": \"/\",\n"
+      "    \"capabilities\": {\n"
+      "      \"bounding\": [" + caps + "],\n"
+      "      \"effective\": [" + caps + "],\n"
+      "      \"permitted\": [" + caps + "]\n"
+      "    },\n"
+      "    \"rlimits\": [{ \"type\": \"RLIMIT_NOFILE\", \"hard\": 1024, \"soft\": 1024 }],\n"
+      "    \"noNewPrivileges\": true\n"
+      "  },\n"
+      "  \"root\": { \"path\": \"rootfs\", \"readonly\": true },\n"
+      "  \"hostname\": \"hutch\",\n"
+      "  \"mounts\": [\n"
+      "    { \"destination\": \"/proc\", \"type\": \"proc\", \"source\": \"proc\" },\n"
+      "    { \"destination\": \"/dev\", \"type\": \"tmpfs\", \"source\": \"tmpfs\", \"options\": [\"nosuid\", \"strictatime\", \"mode=755\", \"size=65536k\"] },\n"
+      "    { \"destination\": \"/dev/pts\", \"type\": \"devpts\", \"source\": \"devpts\", \"options\": [\"nosuid\", \"noexec\", \"newinstance\", \"ptmxmode=0666\", \"mode=0620\"] },\n"
+      "    { \"destination\": \"/dev/shm\", \"type\": \"tmpfs\", \"source\": \"shm\", \"options\": [\"nosuid\", \"noexec\", \"nodev\", \"mode=1777\", \"size=65536k\"] },\n"
+      "    { \"destination\": \"/dev/mqueue\", \"type\": \"mqueue\", \"source\": \"mqueue\", \"options\": [\"nosuid\", \"noexec\", \"nodev\"] },\n"
+      "    { \"destination\": \"/sys\", \"type\": \"none\", \"source\": \"/sys\", \"options\": [\"rbind\", \"nosuid\", \"noexec\", \"nodev\", \"ro\"] }\n"
+      "  ],\n"
+      "  \"linux\": {\n" +
+      (rootless ? "    \"uidMappings\": [{ \"containerID\": 0, \"hostID\": " + uid + ", \"size\": 1 }],\n"
+                  "    \"gidMappings\": [{ \"containerID\": 0, \"hostID\": " + gid + ", \"size\": 1 }],\n"
+                : std::string()) +
+      "    \"namespaces\": [{ \"type\": \"pid\" }, { \"type\": \"ipc\" }, { \"type\": \"uts\" }, { \"type\": \"mount\" }, { \"type\": \"cgroup\" }" +
+      (rootless ? ", { \"type\": \"user\" }" : ", { \"type\": \"network\" }") + "],\n"
+      "    \"maskedPaths\": [\"/proc/acpi\", \"/proc/asound\", \"/proc/kcore\", \"/proc/keys\", \"/proc/latency_stats\", \"/proc/timer_list\", \"/proc/timer_stats\", \"/proc/sched_debug\", \"/sys/firmware\", \"/proc/scsi\"],\n"
+      "    \"readonlyPaths\": [\"/proc/bus\", \"/proc/fs\", \"/proc/irq\", \"/proc/sys\", \"/proc/sysrq-trigger\"]\n"
+      "  }\n"
+      "}\n";
+  int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd < 0) throw sys_error("open", path, errno);
+  ssize_t n = write(fd, json.data(), json.size());
+  int err = errno;
+  close(fd);
+  if (n != static_cast<ssize_t>(json.size())) throw sys_error("write", path, n < 0 ? err : EIO);
+  return 0;
+}
+
+}  // namespace
+
+CreatedContainer create_container(const Config& c, const std::string& id, const CreateOptions& o, SeccompFilter* filter,
+                                  const sigset_t& old_mask) {
+  validate_namespaces(c);
+  InitContext x{};
+  x.c = &c;
+  x.parent = getpid();
+  x.old_mask = old_mask;
+  x.filter = filter;
+  x.detach = o.detach;
+  x.exec_fd = x.result_fd = -1;
+  for (int i = 0; i < 3; i++) x.stdio[i] = o.stdio[i];
+  if (o.detach) {
+    x.exec_fd = open_fifo(o.dir, kExecFifo);
+    x.result_fd = open_fifo(o.dir, kResultFifo);
+  }
+  int sv[2];
+  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) throw sys_error_plain("socketpair", errno);
+  x.sync = sv[1];
+
+  // The init is cloned in its new namespaces at once (a joined user
+  // namespace is entered by the child first instead).
+  int flags = 0;
+  const NamespaceSpec* user = c.find_namespace(CLONE_NEWUSER);
+  if (user == nullptr || user->path.empty()) {
+    for (const NamespaceSpec& ns : c.namespaces) {
+      if (ns.path.empty()) flags |= ns.flag;
+    }
+  }
+  pid_t child = static_cast<pid_t>(syscall(SYS_clone, static_cast<unsigned long>(flags | SIGCHLD), 0, 0, 0, 0));
+  if (child < 0) throw sys_error_plain("clone " + namespace_flag_names(flags), errno);
+  if (child == 0) {
+    close(sv[0]);
+    container_init(x);
+  }
+  close(sv[1]);
+  // Only the init may hold the fifos: `start` relies on ENXIO / end-of-file
+  // to notice an init that is gone.
+  if (x.exec_fd >= 0) close(x.exec_fd);
+  if (x.result_fd >= 0) close(x.result_fd);
+  const int sync = sv[0];
+  CreatedContainer cc;
+  cc.pid = child;
+  cc.record = record_for(c, id);
+  cc.record.pid = child;
+
+  try {
+    std::string msg;
+    int fd = -1;
+    // Id maps, from outside the new user namespace.
+    if (c.creates(CLONE_NEWUSER)) {
+      if (recv_large(sync, &msg, &fd) < 1 || msg[0] != kMsgReadyForMaps) {
+        if (!msg.empty() && msg[0] == kMsgError) throw decode_error(msg);
+        throw RuntimeError("container init exited before its id maps were written");
+      }
+      write_id_maps(child, c.uid_mappings, c.gid_mappings);
+      send_byte(sync, kMsgMapsWritten);
+    }
+    // The hook point: runtime-namespace hooks with the state of a
+    // container being created.
+    if (recv_large(sync, &msg, &fd) < 1 || msg[0] != kMsgHookPoint) {
+      if (!msg.empty() && msg[0] == kMsgError) throw decode_error(msg);
+      throw RuntimeError("container init exited during setup");
+    }
+    cc.record.start_time = process_start_time(child);
+    const std::string creating = state_json(cc.record, "creating", true);
+    run_hooks(c.hooks.prestart, "prestart", creating);
+    run_hooks(c.hooks.create_runtime, "createRuntime", creating);
+    std::string cont(1, kMsgContinue);
+    cont += creating;
+    cont += '\0';
+    cont += state_json(cc.record, "created", true);
+    if (send(sync, cont.data(), cont.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(cont.size())) {
+      throw sys_error_plain("send sync socket", errno);
+    }
+    // Until the init blocks (create) or execs (run): the pty master or an error.
+    for (;;) {
+      ssize_t n = recv_large(sync, &msg, &fd);
+      if (n <= 0) {
+        if (o.detach) throw RuntimeError("container init exited during setup");
+        break;
+      }
+      if (msg[0] == kMsgPtyMaster && fd >= 0) {
+        cc.master = fd;
+        continue;
+      }
+      if (fd >= 0) close(fd);
+      if (msg[0] == kMsgError) throw decode_error(msg);
+      if (msg[0] == kMsgBlocked) break;
+    }
+  } catch (...) {
+    close(sync);
+    if (cc.master >= 0) close(cc.master);
+    kill(child, SIGKILL);
+    while (waitpid(child, nullptr, 0) < 0 && errno == EINTR) {
+    }
+    throw;
+  }
+  close(sync);
+  if (!o.dir.empty()) write_record(o.dir, cc.record);
+  if (!o.detach) run_hooks_warn(c.hooks.poststart, "poststart", state_json(cc.record, "running", true));
+  return cc;
+}
+
+void start_created(const std::string& dir, const ContainerRecord& r, const Config& c) {
+  const std::string exec_path = dir + "/" + kExecFifo, result_path = dir + "/" + kResultFifo;
+  int result = open(result_path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (result < 0) throw sys_error("open", result_path, errno);
+  int pidfd = open_verified_pidfd(r.pid, r.start_time);
+  // O_NONBLOCK write-open fails with ENXIO when nobody has the fifo open
+  // for reading: the init is gone.
+  int exec = open(exec_path.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+  if (exec < 0 || pidfd < 0) {
+    int err = errno;
+    close(result);
+    if (pidfd >= 0) close(pidfd);
+    if (exec >= 0) close(exec);
+    throw RuntimeError("start: the container's init is gone (" + (exec < 0 ? errno_text(err) : std::string("exited")) + ")");
+  }
+  ssize_t n;
+  do n = write(exec, "0", 1); while (n < 0 && errno == EINTR);
+  int err = errno;
+  close(exec);
+  if (n != 1) {
+    close(result);
+    close(pidfd);
+    throw sys_error("write", exec_path, err);
+  }
+  unlink(exec_path.c_str());
+  // The init holds the start fifo open (close-on-exec): end-of-file means
+  // execve happened; bytes are an error it reports before exiting.
+  std::string error;
+  for (;;) {
+    char buf[4096];
+    ssize_t got = read(result, buf, sizeof buf);
+    if (got > 0) {
+      error.append(buf, static_cast<size_t>(got));
+      continue;
+    }
+    if (got == 0) break;
+    if (errno == EINTR) continue;
+    if (errno != EAGAIN) break;
+    struct pollfd p[2] = {{result, POLLIN, 0}, {pidfd, POLLIN, 0}};
+    poll(p, 2, 20);
+  }
+  close(result);
+  close(pidfd);
+  unlink(result_path.c_str());
+  if (!error.empty()) throw decode_error(error);
+  if (process_start_time(r.pid) != r.start_time) throw RuntimeError("start: the container's init exited before execve");
+  run_hooks_warn(c.hooks.poststart, "poststart", state_json(r, "running", true));
+}
+
+void remove_state_dir(const std::string& dir) {
+  if (DIR* d = opendir(dir.c_str())) {
+    while (struct dirent* e = readdir(d)) {
+      std::string name = e->d_name;
+      if (name == "." || name == "..") continue;
+      unlink((dir + "/" + name).c_str());
+    }
+    closedir(d);
+  }
+  if (rmdir(dir.c_str()) != 0 && errno != ENOENT) throw sys_error("rmdir", dir, errno);
+}
+
+int parse_signal(const std::string& text) {
+  static const struct {
+    const char* name;
+    int sig;
+  } kSignals[] = {
+      {"HUP", SIGHUP},   {"INT", SIGINT},       {"QUIT", SIGQUIT}, {"ILL", SIGILL},       {"TRAP", SIGTRAP},
+      {"ABRT", SIGABRT}, {"IOT", SIGIOT},       {"BUS", SIGBUS},   {"FPE", SIGFPE},       {"KILL", SIGKILL},
+      {"USR1", SIGUSR1}, {"SEGV", SIGSEGV},     {"USR2", SIGUSR2}, {"PIPE", SIGPIPE},     {"ALRM", SIGALRM},
+      {"TERM", SIGTERM}, {"STKFLT", SIGSTKFLT}, {"CHLD", SIGCHLD}, {"CONT", SIGCONT},     {"STOP", SIGSTOP},
+      {"TSTP", SIGTSTP}, {"TTIN", SIGTTIN},     {"TTOU", SIGTTOU}, {"URG", SIGURG},       {"XCPU", SIGXCPU},
+      {"XFSZ", SIGXFSZ}, {"VTALRM", SIGVTALRM}, {"PROF", SIGPROF}, {"WINCH", SIGWINCH},   {"IO", SIGIO},
+      {"POLL", SIGPOLL}, {"PWR", SIGPWR},       {"SYS", SIGSYS},
+  };
+  std::string t = text;
+  if (!t.empty() && t.find_first_not_of("0123456789") == std::string::npos) {
+    long v = strtol(t.c_str(), nullptr, 10);
+    if (v >= 1 && v <= SIGRTMAX) return static_cast<int>(v);
+    throw RuntimeError("kill: signal " + text + " out of range 1.." + std::to_string(SIGRTMAX));
+  }
+  for (char& ch : t) ch = static_cast<char>(toupper(static_cast<unsigned char>(ch)));
+  if (t.compare(0, 3, "SIG") == 0) t = t.substr(3);
+  for (const auto& s : kSignals) {
+    if (t == s.name) return s.sig;
+  }
+  if (t.compare(0, 5, "RTMIN") == 0 || t.compare(0, 5, "RTMAX") == 0) {
+    int base = t[4] == 'N' ? SIGRTMIN : SIGRTMAX;
+    int off = 0;
+    if (t.size() > 5) {
+      if ((t[5] != '+' && t[5] != '-') || t.size() == 6 || t.find_first_not_of("0123456789", 6) != std::string::npos) {
+        throw RuntimeError("kill: unknown signal `" + text + "`");
+      }
+      off = atoi(t.c_str() + 6) * (t[5] == '-' ? -1 : 1);
+    }
+    if (base + off >= SIGRTMIN && base + off <= SIGRTMAX) return base + off;
+  }
+  throw RuntimeError("kill: unknown signal `" + text + "`");
+}
+
+bool is_stop_signal(int sig) {
+  switch (sig) {
+    case SIGHUP: case SIGUSR1: case SIGUSR2: case SIGCHLD: case SIGCONT: case SIGSTOP:
+    case SIGTSTP: case SIGTTIN: case SIGTTOU: case SIGURG: case SIGWINCH:
+      return false;
+    default:
+      return true;
+  }
+}
+
+[[noreturn]] void legacy_run(int argc, char** argv) {
+  std::string bundle, id, state_root;
+  for (int i = 2; i < argc; i++) {
+    std::string arg = argv[i];
+    if (i + 1 < argc && (arg == "--bundle" || arg == "--id" || arg == "--state-dir")) {
+      std::string v = argv[++i];
+      (arg == "--bundle" ? bundle : arg == "--id" ? id : state_root) = v;
+    } else {
+      throw RuntimeError("run: unexpected argument `" + arg + "`");
+    }
+  }
+  if (bundle.empty() || id.empty()) throw RuntimeError("run: --bundle and --id are required");
+  validate_container_id(id, "run");
+  Config c = load_config(bundle);
+  validate_namespaces(c);
+  SeccompFilter* filter = c.has_seccomp ? compile_seccomp(c.seccomp) : nullptr;
+  // Signals are collected through a signalfd from now on, so none is lost
+  // between clone and supervision.
+  sigset_t old_mask;
+  block_supervised_signals(&old_mask);
+  int signal_fd = open_signal_fd();
+  CreatedContainer cc = create_container(c, id, CreateOptions{}, filter, old_mask);
+  std::string dir = state_root.empty() ? "" : state_root + "/" + id;
+  if (!dir.empty()) {
+    make_dirs(dir);
+    write_file_atomic(dir, "state.json", state_json(cc.record, "running", true) + "\n");
+  }
+  int code = supervise(cc.pid, cc.master, signal_fd);
+  if (!dir.empty()) write_file_atomic(dir, "state.json", state_json(cc.record, "stopped", false) + "\n");
+  run_hooks_warn(c.hooks.poststop, "poststop", state_json(cc.record, "stopped", false));
+  exit(code);
+}
+
+int lifecycle_main(const std::string& root, const std::string& verb, const std::vector<std::string>& args) {
+  Global g{root};
+  if (verb == "create") return do_create(g, args);
+  if (verb == "start") return do_start(g, args);
+  if (verb == "state") return do_state(g, args);
+  if (verb == "kill") return do_kill(g, args);
+  if (verb == "delete") return do_delete(g, args);
+  if (verb == "list") return do_list(g, args);
+  if (verb == "run") return do_run(g, args);
+  if (verb == "spec") return do_spec(args);
+  throw RuntimeError("unknown command `" + verb + "`");
+}
+
+}  // namespace hutch

@@ -1,0 +1,20 @@
+// linux.seccomp (runtime-spec config-linux.md "Seccomp") compiled with the
+// system's libseccomp.so.2, loaded at run time with our own prototypes so
+// that building needs no libseccomp headers.
+#pragma once
+
+#include "config.h"
+
+namespace hutch {
+
+// Opaque compiled filter; built before the rootfs is pivoted (dlopen needs
+// the host's libraries), loaded right before execve.
+struct SeccompFilter;
+
+// Builds the filter. Unknown syscall names are skipped, as in runc and crun.
+SeccompFilter* compile_seccomp(const SeccompSpec& spec);
+
+// Installs the filter in the calling thread and releases it.
+void load_seccomp(SeccompFilter* filter);
+
+}  // namespace hutch

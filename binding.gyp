@@ -1,0 +1,59 @@
+{
+  "targets": [
+    {
+      "target_name": "hutch",
+      "sources": [
+        "addon/binding.cc",
+        "addon/lock.cc",
+        "addon/memfd.cc",
+        "addon/probes.cc",
+        "addon/special-nodes.cc",
+        "addon/xattr.cc",
+        "addon/zstd.cc"
+      ],
+      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
+      "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS", "_GNU_SOURCE"],
+      "cflags!": ["-fno-exceptions"],
+      "cflags_cc!": ["-fno-exceptions", "-std=gnu++1y", "-std=gnu++17"],
+      "cflags_cc": ["-std=c++17", "-Wall", "-Wextra", "-fexceptions"],
+      "libraries": ["-ldl"]
+    },
+    {
+      "target_name": "hutch-runtime",
+      "type": "executable",
+      "sources": [
+        "addon/runtime-main.cc",
+        "addon/runtime-error.cc",
+        "addon/idmap.cc",
+        "addon/namespaces.cc",
+        "addon/json.cc",
+        "addon/config.cc",
+        "addon/mounts.cc",
+        "addon/copy-up.cc",
+        "addon/seccomp.cc",
+        "addon/pty.cc",
+        "addon/process.cc",
+        "addon/state.cc",
+        "addon/hooks.cc",
+        "addon/lifecycle.cc",
+        "addon/logfile.cc",
+        "addon/monitor.cc",
+        "addon/exec.cc"
+      ],
+      "defines": ["_GNU_SOURCE"],
+      "cflags_cc!": ["-fno-exceptions", "-std=gnu++1y", "-std=gnu++17"],
+      "cflags_cc": ["-std=c++17", "-Wall", "-Wextra", "-O2"],
+      "libraries": ["-ldl"]
+    },
+    {
+      "target_name": "hutch-init",
+      "type": "executable",
+      "sources": ["addon/init-main.cc"],
+      "defines": ["_GNU_SOURCE"],
+      "cflags_cc!": ["-fno-exceptions", "-std=gnu++1y", "-std=gnu++17"],
+      "cflags_cc": ["-std=c++17", "-Wall", "-Wextra", "-Os", "-fno-exceptions", "-fno-rtti"],
+      "ldflags!": ["-rdynamic"],
+      "ldflags": ["-static", "-s"]
+    }
+  ]
+}

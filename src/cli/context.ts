@@ -1,0 +1,35 @@
+// The shared factory every command receives (after gh's cmdutil.Factory):
+// resolved storage/state paths and the global options. Engine modules are
+// imported lazily by the commands that need them, so a plain command never
+// pays for loading the registry client, the store or Ink.
+import { resolve } from 'node:path';
+import { defaultPaths, type HutchPaths } from '../paths.js';
+import type { LogLevel } from '../log.js';
+
+/** Options every command accepts. */
+export interface GlobalOptions {
+  root?: string;
+  runroot?: string;
+  'log-level': LogLevel;
+}
+
+/** What a command needs from its surroundings. */
+export interface Context {
+  paths: HutchPaths;
+  logLevel: LogLevel;
+  /** Whether stdout is a terminal (decides Ink progress vs plain lines). */
+  interactive: boolean;
+}
+
+/** Builds the context from parsed global options and the environment. */
+export function createContext(argv: GlobalOptions, env: NodeJS.ProcessEnv = process.env): Context {
+  const defaults = defaultPaths(env);
+  return {
+    paths: {
+      root: argv.root ? resolve(argv.root) : defaults.root,
+      runroot: argv.runroot ? resolve(argv.runroot) : defaults.runroot,
+    },
+    logLevel: argv['log-level'],
+    interactive: Boolean(process.stdout.isTTY),
+  };
+}

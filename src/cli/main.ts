@@ -1,0 +1,64 @@
+#!/usr/bin/env node
+// hutch's entry point: parse global options and the command with yargs, run
+// it, and turn any failure into podman's exit codes (see exit-codes.ts).
+// `hutch --version` is answered before yargs is loaded: it is the start-up
+// floor every other command is measured against.
+import { readFileSync } from 'node:fs';
+
+const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+
+/** Global options that take a value, so their value is not mistaken for the command word. */
+const GLOBAL_VALUE_FLAGS = new Set(['--root', '--runroot', '--log-level']);
+
+async function main(argv: string[]): Promise<void> {
+  if (argv.length === 1 && argv[0] === '--version') {
+    process.stdout.write(`hutch version ${version}\n`);
+    return;
+  }
+  const [{ default: yargs }, { LOG_LEVELS, setLogLevel }, { UsageError }, { commands, commandBooleanFlags }, { reportError }, { insertSeparatorAfterFirstPositional }] = await Promise.all([
+    import('yargs'),
+    import('../log.js'),
+    import('../errors.js'),
+    import('./commands.js'),
+    import('./exit-codes.js'),
+    import('./split-command-args.js'),
+  ]);
+  const commandIndex = argv.findIndex((arg, i) => !arg.startsWith('-') && !GLOBAL_VALUE_FLAGS.has(argv[i - 1] ?? ''));
+  const booleans = commandIndex >= 0 ? commandBooleanFlags(argv[commandIndex]!) : undefined;
+  const args = booleans ? insertSeparatorAfterFirstPositional(argv, commandIndex, booleans) : argv;
+  let verbose = false;
+  const parser = yargs(args)
+    .scriptName('hutch')
+    .usage('Usage: hutch [options] <command>\n\nRootless, daemonless containers.')
+    .option('root', { type: 'string', describe: 'Storage root (images, layers, containers)', global: true })
+    .option('runroot', { type: 'string', describe: 'Runtime state directory', global: true })
+    .option('log-level', { choices: LOG_LEVELS, default: 'warn' as const, describe: 'Log messages at this level and above', global: true })
+    .middleware((args) => {
+      setLogLevel(args['log-level']);
+      verbose = args['log-level'] === 'debug';
+    })
+    .command(commands)
+    .demandCommand(1, 'hutch needs a command')
+    .recommendCommands()
+    .strict()
+    .version(`hutch version ${version}`)
+    .alias('h', 'help')
+    .help()
+    .wrap(Math.min(110, process.stdout.columns || 110))
+    .fail((message, err) => {
+      if (err) throw err;
+      const suggestion = /^Did you mean (\S+)\?$/.exec(message ?? '');
+      if (suggestion) {
+        const typed = argv.find((arg) => !arg.startsWith('-')) ?? '';
+        throw new UsageError(`unknown command ${JSON.stringify(typed)}`, { hint: `did you mean \`hutch ${suggestion[1]}\`? See \`hutch --help\`` });
+      }
+      throw new UsageError(message ?? 'invalid usage', { hint: 'see `hutch --help`' });
+    });
+  try {
+    await parser.parseAsync();
+  } catch (err) {
+    reportError(err, verbose);
+  }
+}
+
+await main(process.argv.slice(2));

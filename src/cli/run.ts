@@ -1,0 +1,49 @@
+// `hutch run [OPTIONS] IMAGE [COMMAND [ARG...]]`: create a container and run
+// it in the foreground; the exit status is the container's.
+import type { CommandModule } from 'yargs';
+import { createContext, type GlobalOptions } from './context.js';
+import { containerFlags, toRawRunFlags, type ContainerFlagValues } from './run-flags.js';
+import { withStore } from './session.js';
+
+/** Options of `hutch run`. */
+export type RunCommandOptions = GlobalOptions & ContainerFlagValues;
+
+const run: CommandModule<GlobalOptions, RunCommandOptions> = {
+  command: 'run <image> [command..]',
+  describe: 'Run a command in a new container',
+  builder: (yargs) =>
+    yargs
+      .parserConfiguration({ 'populate--': true })
+      .positional('image', { type: 'string', demandOption: true, describe: 'Image name or ID, or oci:DIR[:REF]' })
+      .positional('command', { type: 'string', array: true, describe: 'Command and arguments (default: the image\'s)' })
+      .options(containerFlags),
+  handler: async (argv) => {
+    const ctx = createContext(argv);
+    const [{ createFromCli }, { runForeground }, { pullWithProgress }, { removeContainerFiles }, { ensurePrivateDir }] = await Promise.all([
+      import('../runtime/create-from-cli.js'),
+      import('../runtime/run-foreground.js'),
+      import('./pull-with-progress.js'),
+      import('../runtime/container-store.js'),
+      import('../paths.js'),
+    ]);
+    const command = [...(argv.command ?? []), ...(((argv as Record<string, unknown>)['--'] as string[] | undefined) ?? [])].map(String);
+    const exitCode = await withStore(ctx, async (store) => {
+      const { container, options } = await createFromCli(store, {
+        image: argv.image,
+        command,
+        flags: toRawRunFlags(argv),
+        autoRemove: Boolean(argv.rm),
+        pullMissing: (image) => pullWithProgress(store, { ...argv, image }, { quiet: Boolean(argv.quiet), interactive: ctx.interactive }),
+      });
+      const stateDir = ensurePrivateDir(ctx.paths.runroot);
+      try {
+        return await runForeground(container, { interactive: options.interactive, stateDir });
+      } finally {
+        if (argv.rm) await removeContainerFiles(store, container.record.id);
+      }
+    });
+    process.exitCode = exitCode;
+  },
+};
+
+export default run;

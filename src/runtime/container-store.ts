@@ -1,0 +1,156 @@
+// Containers in storage: containers/<id>/container.json (what was asked for,
+// written once at create and on rename) beside the container's bundle
+// (config.json, generated /etc files) and its overlay upper/work dirs.
+// Creation and name changes happen under the store lock, so names stay unique
+// across concurrent hutch processes.
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync } from 'node:fs';
+import { join } from 'node:path';
+import { HutchError, NotFoundError, fromNodeError } from '../errors.js';
+import type { Store } from '../storage/store.js';
+import { fsyncDir, writeFileAtomic } from '../storage/atomic-file.js';
+import { removeTree } from '../storage/userns.js';
+import { generateName, newContainerId, validateContainerName } from './container-id.js';
+
+/** What a container was created from and with; written at create. */
+export interface ContainerRecord {
+  id: string;
+  name: string;
+  /** The image ID (config digest) and the name the user gave. */
+  image: { id: string; name: string };
+  created: string;
+  /** The resolved command line (entrypoint + cmd), for `ps`. */
+  command: string[];
+  /** Remove the container when it exits (`--rm`). */
+  autoRemove: boolean;
+  /** The image's StopSignal or the default. */
+  stopSignal: string;
+  labels: Record<string, string>;
+  /** The user's flags, kept for inspect and restart. */
+  createOptions: Record<string, unknown>;
+}
+
+/** Paths of one container's files. */
+export interface ContainerPaths {
+  dir: string;
+  /** The OCI bundle: config.json and generated files. */
+  bundle: string;
+  upper: string;
+  work: string;
+  /** The overlay mount point (root.path). */
+  rootfs: string;
+}
+
+const ID_RE = /^[a-f0-9]{64}$/;
+
+/** The paths of container `id` under the storage root. */
+export function containerPaths(root: string, id: string): ContainerPaths {
+  if (!ID_RE.test(id)) throw new HutchError('EINTERNAL', `invalid container id ${JSON.stringify(id)}`);
+  const dir = join(root, 'containers', id);
+  return { dir, bundle: join(dir, 'bundle'), upper: join(dir, 'upper'), work: join(dir, 'work'), rootfs: join(dir, 'rootfs') };
+}
+
+function readRecord(path: string): ContainerRecord | null {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as ContainerRecord;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    if (err instanceof SyntaxError) {
+      throw new HutchError('ESTORECORRUPT', `\`${path}\` is not valid JSON`, { cause: err, hint: 'remove that container directory by hand' });
+    }
+    throw fromNodeError(err, path);
+  }
+}
+
+/** All containers, oldest first. */
+export function listContainers(root: string): ContainerRecord[] {
+  const dir = join(root, 'containers');
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((name) => ID_RE.test(name))
+    .map((id) => readRecord(join(dir, id, 'container.json')))
+    .filter((r): r is ContainerRecord => r !== null)
+    .sort((a, b) => a.created.localeCompare(b.created));
+}
+
+/** Finds a container by full name, full ID or unique ID prefix. */
+export function findContainer(root: string, input: string, all: ContainerRecord[] = listContainers(root)): ContainerRecord | null {
+  const byName = all.find((c) => c.name === input || c.id === input);
+  if (byName) return byName;
+  if (!/^[a-f0-9]{1,64}$/.test(input)) return null;
+  const matches = all.filter((c) => c.id.startsWith(input));
+  if (matches.length > 1) throw new HutchError('EAMBIGUOUS', `container ID prefix ${JSON.stringify(input)} matches ${matches.length} containers`, { hint: 'give more digits of the ID, or the name' });
+  return matches[0] ?? null;
+}
+
+/** Like findContainer, but throws NotFoundError. */
+export function requireContainer(root: string, input: string): ContainerRecord {
+  const found = findContainer(root, input);
+  if (!found) throw new NotFoundError(`no container with name or ID ${JSON.stringify(input)} found`, { hint: 'list containers with `hutch ps -a`' });
+  return found;
+}
+
+/** IDs of the containers created from image `imageId` (for rmi). */
+export function containersUsingImage(root: string, imageId: string): string[] {
+  return listContainers(root)
+    .filter((c) => c.image.id === imageId)
+    .map((c) => c.name);
+}
+
+/** What createContainer needs besides the store. */
+export type NewContainer = Omit<ContainerRecord, 'id' | 'name' | 'created'> & { name?: string };
+
+/**
+ * Allocates a container: a fresh ID, a unique name (given or generated), its
+ * directories, and container.json written last so a crash leaves nothing
+ * that lists as a container.
+ */
+export async function createContainerRecord(store: Store, request: NewContainer): Promise<{ record: ContainerRecord; paths: ContainerPaths }> {
+  const name = request.name !== undefined ? validateContainerName(request.name) : undefined;
+  return store.withStoreLock(() => {
+    const existing = listContainers(store.root);
+    const taken = new Set(existing.map((c) => c.name));
+    if (name !== undefined && taken.has(name)) {
+      const owner = existing.find((c) => c.name === name)!;
+      throw new HutchError('ENAMEINUSE', `the container name "${name}" is already in use by ${owner.id.slice(0, 12)}`, {
+        hint: 'remove that container (`hutch rm`) or choose another name',
+      });
+    }
+    const id = newContainerId();
+    const paths = containerPaths(store.root, id);
+    for (const dir of [paths.dir, paths.bundle, paths.upper, paths.work, paths.rootfs]) mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const record: ContainerRecord = { ...request, id, name: name ?? generateName(taken), created: new Date().toISOString() };
+    writeFileAtomic(join(paths.dir, 'container.json'), `${JSON.stringify(record, null, 2)}\n`);
+    return { record, paths };
+  });
+}
+
+/** Renames a container, keeping names unique. */
+export async function renameContainer(store: Store, input: string, newName: string): Promise<void> {
+  validateContainerName(newName);
+  await store.withStoreLock(() => {
+    const all = listContainers(store.root);
+    const record = findContainer(store.root, input, all);
+    if (!record) throw new NotFoundError(`no container with name or ID ${JSON.stringify(input)} found`);
+    if (all.some((c) => c.name === newName && c.id !== record.id)) throw new HutchError('ENAMEINUSE', `the container name "${newName}" is already in use`);
+    writeFileAtomic(join(containerPaths(store.root, record.id).dir, 'container.json'), `${JSON.stringify({ ...record, name: newName }, null, 2)}\n`);
+  });
+}
+
+/**
+ * Deletes a container's files. The directory is first renamed away under the
+ * store lock (so it stops listing at once and two concurrent removals cannot
+ * both proceed), then removed inside the user namespace, since the upper
+ * layer holds files that subordinate ids own.
+ */
+export async function removeContainerFiles(store: Store, id: string): Promise<void> {
+  const paths = containerPaths(store.root, id);
+  const doomed = join(store.root, 'tmp', `rm-${id}`);
+  const moved = await store.withStoreLock(() => {
+    if (!existsSync(paths.dir)) return false;
+    renameSync(paths.dir, doomed);
+    fsyncDir(join(store.root, 'containers'));
+    return true;
+  });
+  if (!moved) throw new NotFoundError(`container ${id.slice(0, 12)} does not exist`);
+  await removeTree(store.plan, doomed);
+}

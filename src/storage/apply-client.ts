@@ -1,0 +1,67 @@
+// Runs the apply worker (a separate node process) under the id-mapping plan,
+// so the layer's files get their mapped owners, and streams the compressed
+// layer into it.
+import { fileURLToPath } from 'node:url';
+import type { Readable } from 'node:stream';
+import { HostError, HutchError, InterruptedError, InvalidContentError } from '../errors.js';
+import type { ApplyJob, ApplyJobResult } from './apply-job.js';
+import type { WorkerError } from './apply-worker.js';
+import { runInUserns, type IdMappingPlan } from './userns.js';
+
+/** The node command line that runs the worker: dist/…/apply-worker.js, or the .ts source through tsx in a checkout. */
+function workerCommand(): string[] {
+  const fromSource = import.meta.url.endsWith('.ts');
+  const worker = fileURLToPath(new URL(fromSource ? './apply-worker.ts' : './apply-worker.js', import.meta.url));
+  return fromSource ? ['--import', import.meta.resolve('tsx'), worker] : [worker];
+}
+
+function rebuildError(e: WorkerError): HutchError {
+  const options = { hint: e.hint };
+  switch (e.name) {
+    case 'InvalidContentError':
+      return new InvalidContentError(e.message, options);
+    case 'InterruptedError':
+      return new InterruptedError(e.message, options);
+    case 'HostError':
+      return new HostError(e.code, e.message, options);
+    default:
+      return new HutchError(e.code, e.message, options);
+  }
+}
+
+/** Applies a compressed layer stream per `job` in a worker process; resolves with the worker's result. */
+export async function extractLayer(plan: IdMappingPlan, job: ApplyJob, source: Readable, signal?: AbortSignal): Promise<ApplyJobResult> {
+  const child = runInUserns(plan, process.execPath, [...workerCommand(), JSON.stringify(job)], { stdin: 'pipe', signal });
+  // The source is usually the registry client's verifying stream: its error (digest or size
+  // mismatch, network) can arrive after the worker has read everything, so it is checked
+  // after the worker exits and always wins.
+  const stdin = child.stdin!;
+  let sourceError: unknown;
+  source.once('error', (err) => {
+    sourceError = err;
+    stdin.destroy();
+  });
+  // EPIPE when the worker stops early on bad content: its own report says why.
+  stdin.on('error', () => undefined);
+  source.pipe(stdin);
+  const result = await child;
+  source.unpipe(stdin);
+  if (sourceError) throw sourceError;
+  if (signal?.aborted) throw new InterruptedError(`applying layer ${job.layerDigest} interrupted`);
+  const stdout = String(result.stdout).trim();
+  const last = stdout.split('\n').at(-1) ?? '';
+  let parsed: (ApplyJobResult & { error?: undefined }) | { error: WorkerError } | undefined;
+  try {
+    parsed = last ? JSON.parse(last) : undefined;
+  } catch {
+    parsed = undefined;
+  }
+  if (parsed?.error) throw rebuildError(parsed.error);
+  if (result.exitCode !== 0 || !parsed) {
+    const stderr = String(result.stderr).trim();
+    throw new HostError('EAPPLYWORKER', `the layer apply worker for ${job.layerDigest} failed (${result.exitCode === undefined ? result.signal ?? result.shortMessage : `exit status ${result.exitCode}`})${stderr ? `: ${stderr}` : ''}`, {
+      hint: 'check that user namespaces work for your user (`hutch info`)',
+    });
+  }
+  return parsed;
+}

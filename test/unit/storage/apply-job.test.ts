@@ -1,0 +1,133 @@
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { chownSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import test from 'ava';
+import { execa } from 'execa';
+import { InvalidContentError } from '../../../src/errors.js';
+import { OCI_LAYER_GZIP, OCI_LAYER_TAR, OCI_LAYER_ZSTD } from '../../../src/image/media-types.js';
+import { runtimeExecutablePath } from '../../../src/native/index.js';
+import { runApplyJob, type ApplyJob } from '../../../src/storage/apply-job.js';
+import { formatIdMap, planIdMapping } from '../../../src/storage/userns.js';
+import { makeTar } from './_tar.js';
+
+const DIGEST = `sha256:${'cd'.repeat(32)}`;
+const sha256 = (data: Buffer) => `sha256:${createHash('sha256').update(data).digest('hex')}`;
+
+function zstd(data: Buffer): Buffer {
+  const result = spawnSync('zstd', ['-q', '-c'], { input: data });
+  if (result.status !== 0) throw new Error(`zstd failed: ${result.stderr}`);
+  return result.stdout;
+}
+
+function workdir(t: { teardown(fn: () => void): void }): string {
+  const root = mkdtempSync(join(tmpdir(), 'hutch-applyjob-'));
+  t.teardown(() => rmSync(root, { recursive: true, force: true }));
+  mkdirSync(join(root, 'diff'));
+  return root;
+}
+
+function job(root: string, mediaType: string, compressedSize?: number): ApplyJob {
+  return { target: join(root, 'diff'), lowers: [], layerDigest: DIGEST, mediaType, compressedSize };
+}
+
+const TAR = makeTar([{ name: 'etc/hostname', data: 'hutch\n' }, { name: 'bin/', type: '5' }]);
+
+for (const [mediaType, encode] of [
+  [OCI_LAYER_TAR, (b: Buffer) => b],
+  [OCI_LAYER_GZIP, gzipSync],
+  [OCI_LAYER_ZSTD, zstd],
+] as const) {
+  test(`applies ${mediaType} and reports the diff_id of the uncompressed tar`, async (t) => {
+    const root = workdir(t);
+    const blob = encode(TAR);
+    const result = await runApplyJob(job(root, mediaType, blob.length), Readable.from([blob]));
+    t.is(result.diffId, sha256(TAR));
+    t.is(result.bytes, TAR.length);
+    t.is(result.entries, 2);
+    t.true(result.diskBytes > 0);
+    t.is(readFileSync(join(root, 'diff', 'etc', 'hostname'), 'utf8'), 'hutch\n');
+  });
+}
+
+test('truncated gzip and zstd streams are refused', async (t) => {
+  const big = makeTar([{ name: 'data', data: createHash('sha512').update('seed').digest().toString('hex').repeat(2000) }]);
+  for (const [mediaType, blob] of [
+    [OCI_LAYER_GZIP, gzipSync(big)],
+    [OCI_LAYER_ZSTD, zstd(big)],
+  ] as const) {
+    const root = workdir(t);
+    const cut = blob.subarray(0, Math.floor(blob.length / 2));
+    await t.throwsAsync(runApplyJob(job(root, mediaType, blob.length), Readable.from([cut])), { instanceOf: InvalidContentError, message: new RegExp(`layer ${DIGEST}`) });
+  }
+});
+
+test('a media type contradicted by the magic bytes is refused', async (t) => {
+  const cases: Array<[string, Buffer, RegExp]> = [
+    [OCI_LAYER_ZSTD, gzipSync(TAR), /says zstd, but the data is gzip/],
+    [OCI_LAYER_GZIP, TAR, /says gzip, but the data is not gzip/],
+    [OCI_LAYER_TAR, gzipSync(TAR), /says uncompressed tar, but the data is gzip/],
+    [OCI_LAYER_GZIP, zstd(TAR), /says gzip, but the data is zstd/],
+  ];
+  for (const [mediaType, blob, message] of cases) {
+    const root = workdir(t);
+    await t.throwsAsync(runApplyJob(job(root, mediaType, blob.length), Readable.from([blob])), { instanceOf: InvalidContentError, message });
+    t.false(existsSync(join(root, 'diff', 'etc')), 'nothing applied');
+  }
+  const root = workdir(t);
+  await t.throwsAsync(runApplyJob(job(root, 'application/vnd.oci.image.config.v1+json'), Readable.from([TAR])), { instanceOf: InvalidContentError, message: /not a known layer type/ });
+});
+
+test('a decompression bomb is stopped by the ratio cap', async (t) => {
+  const root = workdir(t);
+  const bomb = gzipSync(makeTar([{ name: 'zeros', data: Buffer.alloc(8 * 1024 * 1024) }]), { level: 9 });
+  const jobWithLimits: ApplyJob = { ...job(root, OCI_LAYER_GZIP, bomb.length), limits: { ratioFloor: 1024 * 1024 } };
+  await t.throwsAsync(runApplyJob(jobWithLimits, Readable.from([bomb])), { instanceOf: InvalidContentError, message: /200 times the compressed size/ });
+});
+
+const runtime = (() => {
+  try {
+    return runtimeExecutablePath();
+  } catch {
+    return null;
+  }
+})();
+const hasTestUser = spawnSync('id', ['-u', 'hutch-test']).stdout?.toString().trim() === '1001';
+const integration = runtime && hasTestUser && process.getuid?.() === 0 ? test : test.skip;
+if (!runtime || !hasTestUser) console.warn('SKIP apply-worker userns test: needs build/Release/hutch-runtime and the hutch-test user');
+
+integration('the apply worker under hutch-runtime userns-exec (as hutch-test) maps uid 1000 to 100999', async (t) => {
+  const root = mkdtempSync(join(tmpdir(), 'hutch-userns-'));
+  t.teardown(() => rmSync(root, { recursive: true, force: true }));
+  chownSync(root, 1001, 1001);
+  mkdirSync(join(root, 'diff'));
+  chownSync(join(root, 'diff'), 1001, 1001);
+  const tar = makeTar([{ name: 'home/user/', type: '5', uid: 1000, gid: 1000 }, { name: 'home/user/file', data: 'mine', uid: 1000, gid: 1000, mode: 0o4755 }, { name: '.wh.gone' }]);
+  const blob = gzipSync(tar);
+  const plan = await planIdMapping({ uid: 1001, gid: 1001, userName: 'hutch-test' });
+  t.is(plan.mode, 'userns');
+  if (plan.mode !== 'userns') return;
+  const worker = fileURLToPath(new URL('../../../src/storage/apply-worker.ts', import.meta.url));
+  const jobJson = JSON.stringify({ ...job(root, OCI_LAYER_GZIP, blob.length) });
+  const result = await execa('runuser', ['-u', 'hutch-test', '--', runtime!, 'userns-exec', '--uid-map', formatIdMap(plan.uidMap), '--gid-map', formatIdMap(plan.gidMap), '--', process.execPath, '--import', import.meta.resolve('tsx'), worker, jobJson], {
+    input: blob,
+    reject: false,
+  });
+  t.is(result.exitCode, 0, String(result.stderr));
+  const parsed = JSON.parse(String(result.stdout));
+  t.is(parsed.diffId, sha256(tar));
+  const st = statSync(join(root, 'diff', 'home', 'user', 'file'));
+  t.is(st.uid, 100999);
+  t.is(st.gid, 100999);
+  t.is(st.mode & 0o7777, 0o4755);
+  t.is(statSync(join(root, 'diff', 'home', 'user')).uid, 100999);
+  // Parents the tar did not list belong to container root, i.e. the user.
+  t.is(statSync(join(root, 'diff', 'home')).uid, 1001);
+  const whiteout = lstatSync(join(root, 'diff', 'gone'));
+  t.true(whiteout.isCharacterDevice());
+  t.is(whiteout.rdev, 0);
+});
