@@ -31,7 +31,7 @@ function rebuildError(e: WorkerError): HutchError {
 
 /** Applies a compressed layer stream per `job` in a worker process; resolves with the worker's result. */
 export async function extractLayer(plan: IdMappingPlan, job: ApplyJob, source: Readable, signal?: AbortSignal): Promise<ApplyJobResult> {
-  const child = runInUserns(plan, process.execPath, [...workerCommand(), JSON.stringify(job)], { stdin: 'pipe', signal });
+  const { subprocess: child } = await runInUserns(plan, process.execPath, [...workerCommand(), JSON.stringify(job)], { stdin: 'pipe', signal });
   // The source is usually the registry client's verifying stream: its error (digest or size
   // mismatch, network) can arrive after the worker has read everything, so it is checked
   // after the worker exits and always wins.

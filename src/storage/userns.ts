@@ -3,7 +3,7 @@
 // maps them. Files owned by subordinate ids can only be created with those
 // owners, or deleted, from inside such a namespace.
 import { userInfo } from 'node:os';
-import { execa, type ResultPromise } from 'execa';
+import type { ResultPromise } from 'execa';
 import { HostError } from '../errors.js';
 import { readSubids, type SubidRange } from '../host/subids.js';
 import { log } from '../log.js';
@@ -109,12 +109,17 @@ interface UsernsExecaOptions {
 /** A command started by runInUserns; it never rejects, the caller reads exitCode. */
 export type UsernsProcess = ResultPromise<UsernsExecaOptions>;
 
-/** Starts `program args` as container uid 0 under `plan` (execa; stdout/stderr captured as text). */
-export function runInUserns(plan: IdMappingPlan, program: string, args: readonly string[], options: UsernsCommandOptions = {}): UsernsProcess {
+/**
+ * Starts `program args` as container uid 0 under `plan` (execa; stdout/stderr
+ * captured as text). The subprocess is wrapped because a ResultPromise is a
+ * thenable; execa is imported here, off the start-up path of every command.
+ */
+export async function runInUserns(plan: IdMappingPlan, program: string, args: readonly string[], options: UsernsCommandOptions = {}): Promise<{ subprocess: UsernsProcess }> {
+  const { execa } = await import('execa');
   const common: UsernsExecaOptions = { reject: false, stdin: options.stdin ?? 'ignore', cancelSignal: options.signal, env: options.env };
-  if (plan.mode === 'direct') return execa(program, args, common);
+  if (plan.mode === 'direct') return { subprocess: execa(program, args, common) };
   const argv = ['userns-exec', '--uid-map', formatIdMap(plan.uidMap), '--gid-map', formatIdMap(plan.gidMap), '--', program, ...args];
-  return execa(runtimeExecutablePath(), argv, common);
+  return { subprocess: execa(runtimeExecutablePath(), argv, common) };
 }
 
 /**
@@ -122,7 +127,8 @@ export function runInUserns(plan: IdMappingPlan, program: string, args: readonly
  * inside the namespace holds the capabilities over those ids, so rm runs there.
  */
 export async function removeTree(plan: IdMappingPlan, path: string): Promise<void> {
-  const result = await runInUserns(plan, '/bin/rm', ['-rf', '--one-file-system', '--', path]);
+  const { subprocess } = await runInUserns(plan, '/bin/rm', ['-rf', '--one-file-system', '--', path]);
+  const result = await subprocess;
   if (result.exitCode !== 0) {
     throw new HostError('EREMOVE', `cannot remove \`${path}\`: ${String(result.stderr).trim() || `rm exited with ${result.exitCode ?? result.signal}`}`, {
       hint: 'check that user namespaces work (`hutch info`) and that the path is not mounted',

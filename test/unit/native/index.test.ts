@@ -1,10 +1,10 @@
 import test from 'ava';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { HostError, SystemError } from '../../../src/errors.js';
-import { loadNative, runtimeExecutablePath } from '../../../src/native/index.js';
+import { initExecutablePath, loadNative, runtimeExecutablePath } from '../../../src/native/index.js';
 
 const repo = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -22,6 +22,21 @@ test('addon errors are SystemErrors made by the installed factory', (t) => {
 
 test('runtimeExecutablePath finds the built hutch-runtime', (t) => {
   t.is(runtimeExecutablePath(), join(repo, 'build', 'Release', 'hutch-runtime'));
+});
+
+// hutch-init is bind-mounted into images with any libc or none: it must have
+// no program interpreter (ELF64 PT_INTERP = 3), i.e. be statically linked.
+test('initExecutablePath finds hutch-init, built static', (t) => {
+  const path = initExecutablePath();
+  t.is(path, join(repo, 'build', 'Release', 'hutch-init'));
+  const elf = readFileSync(path);
+  t.is(elf.toString('latin1', 1, 4), 'ELF');
+  const phoff = Number(elf.readBigUInt64LE(0x20));
+  const phentsize = elf.readUInt16LE(0x36);
+  const phnum = elf.readUInt16LE(0x38);
+  const types = Array.from({ length: phnum }, (_, i) => elf.readUInt32LE(phoff + i * phentsize));
+  t.true(types.includes(1), 'has PT_LOAD segments');
+  t.false(types.includes(3), 'has a PT_INTERP (dynamically linked)');
 });
 
 // A copy of the loader in a package root without build/ must list what it tried.
@@ -43,6 +58,8 @@ test('a missing build reports every path tried and how to rebuild', async (t) =>
     t.true(runtimeError?.message.includes(join(root, 'build', 'Release', 'hutch-runtime')));
     t.true(runtimeError?.message.includes(join(root, 'build', 'Debug', 'hutch-runtime')));
     t.regex(runtimeError?.message ?? '', /ENOENT/);
+    const initError = t.throws(() => loader.initExecutablePath());
+    t.true(initError?.message.includes(join(root, 'build', 'Debug', 'hutch-init')));
   } finally {
     rmSync(root, { recursive: true });
   }
