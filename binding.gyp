@@ -43,6 +43,7 @@
       "defines": ["_GNU_SOURCE"],
       "cflags_cc!": ["-fno-exceptions", "-std=gnu++1y", "-std=gnu++17"],
       "cflags_cc": ["-std=c++17", "-Wall", "-Wextra", "-O2"],
+      "ldflags": ["-static-libstdc++", "-static-libgcc", "-Wl,--gc-sections"],
       "libraries": ["-ldl"]
     },
     {

@@ -386,9 +386,9 @@ int do_create(const Global& g, const std::vector<std::string>& args) {
     if (errno == EEXIST) throw RuntimeError("create: container `" + id + "` already exists");
     throw sys_error("mkdir", dir, errno);
   }
-  int lock = -1;
+  // No lock here: mkdir made the directory ours, and a lock fd would be
+  // inherited by the init (flock belongs to the open file description).
   try {
-    lock = lock_dir(dir);
     write_file_atomic(dir, kConfigCopy, c.raw_json);
     sigset_t old_mask;
     sigprocmask(SIG_SETMASK, nullptr, &old_mask);
@@ -410,7 +410,6 @@ int do_create(const Global& g, const std::vector<std::string>& args) {
     remove_state_dir(dir);
     throw;
   }
-  close(lock);
   return 0;
 }
 

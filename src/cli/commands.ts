@@ -2,20 +2,37 @@
 // and import their engine lazily inside the handler.
 import type { CommandModule } from 'yargs';
 import type { GlobalOptions } from './context.js';
-import doctor from './doctor.js';
-import image from './image.js';
-import images from './images.js';
-import info from './info.js';
-import pull from './pull.js';
-import rmi from './rmi.js';
-import run from './run.js';
 import { containerFlags } from './run-flags.js';
-import system from './system.js';
-import tag from './tag.js';
 
 // yargs types each module by its own options; the list is heterogeneous by design.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<GlobalOptions, any>[] = [run, pull, images, rmi, tag, image, system, info, doctor];
+type AnyCommand = CommandModule<GlobalOptions, any>;
+
+// Top-level command words → their modules, in the order `hutch --help` lists
+// them. Only the typed command's module is loaded: each one pulls in its own
+// option tables and helpers, which every other command would pay for.
+const COMMAND_MODULES: Record<string, () => Promise<{ default: AnyCommand }>> = {
+  run: () => import('./run.js'),
+  pull: () => import('./pull.js'),
+  images: () => import('./images.js'),
+  rmi: () => import('./rmi.js'),
+  tag: () => import('./tag.js'),
+  import: () => import('./import.js'),
+  image: () => import('./image.js'),
+  system: () => import('./system.js'),
+  info: () => import('./info.js'),
+  doctor: () => import('./doctor.js'),
+};
+
+/**
+ * The command modules yargs needs for `word`: that command alone when it is
+ * one, else all of them (for --help, and for "did you mean" on a typo).
+ */
+export async function loadCommands(word: string | undefined): Promise<AnyCommand[]> {
+  const only = word !== undefined && Object.hasOwn(COMMAND_MODULES, word) ? COMMAND_MODULES[word] : undefined;
+  const modules = await Promise.all(only ? [only()] : Object.values(COMMAND_MODULES).map((load) => load()));
+  return modules.map((module) => module.default);
+}
 
 /** Commands whose arguments after the first positional belong to the container, with their boolean flags. */
 export function commandBooleanFlags(command: string): ReadonlySet<string> | undefined {

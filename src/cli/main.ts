@@ -4,6 +4,7 @@
 // `hutch --version` is answered before yargs is loaded: it is the start-up
 // floor every other command is measured against.
 import { readFileSync } from 'node:fs';
+import { enableCompileCache } from './compile-cache.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -15,7 +16,9 @@ async function main(argv: string[]): Promise<void> {
     process.stdout.write(`hutch version ${version}\n`);
     return;
   }
-  const [{ default: yargs }, { LOG_LEVELS, setLogLevel }, { UsageError }, { commands, commandBooleanFlags }, { reportError }, { insertSeparatorAfterFirstPositional }] = await Promise.all([
+  enableCompileCache();
+  const commandIndex = argv.findIndex((arg, i) => !arg.startsWith('-') && !GLOBAL_VALUE_FLAGS.has(argv[i - 1] ?? ''));
+  const [{ default: yargs }, { LOG_LEVELS, setLogLevel }, { UsageError }, { loadCommands, commandBooleanFlags }, { reportError }, { insertSeparatorAfterFirstPositional }] = await Promise.all([
     import('yargs'),
     import('../log.js'),
     import('../errors.js'),
@@ -23,7 +26,7 @@ async function main(argv: string[]): Promise<void> {
     import('./exit-codes.js'),
     import('./split-command-args.js'),
   ]);
-  const commandIndex = argv.findIndex((arg, i) => !arg.startsWith('-') && !GLOBAL_VALUE_FLAGS.has(argv[i - 1] ?? ''));
+  const commands = await loadCommands(commandIndex >= 0 ? argv[commandIndex] : undefined);
   const booleans = commandIndex >= 0 ? commandBooleanFlags(argv[commandIndex]!) : undefined;
   const args = booleans ? insertSeparatorAfterFirstPositional(argv, commandIndex, booleans) : argv;
   let verbose = false;

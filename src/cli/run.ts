@@ -19,10 +19,10 @@ const run: CommandModule<GlobalOptions, RunCommandOptions> = {
       .options(containerFlags),
   handler: async (argv) => {
     const ctx = createContext(argv);
-    const [{ createFromCli }, { runForeground }, { pullWithProgress }, { removeContainerFiles }, { ensurePrivateDir }] = await Promise.all([
+    // The pull machinery (registry client, registries.conf) loads only when the image is missing.
+    const [{ createFromCli }, { runForeground }, { removeContainerFiles }, { ensurePrivateDir }] = await Promise.all([
       import('../runtime/create-from-cli.js'),
       import('../runtime/run-foreground.js'),
-      import('./pull-with-progress.js'),
       import('../runtime/container-store.js'),
       import('../paths.js'),
     ]);
@@ -33,7 +33,7 @@ const run: CommandModule<GlobalOptions, RunCommandOptions> = {
         command,
         flags: toRawRunFlags(argv),
         autoRemove: Boolean(argv.rm),
-        pullMissing: (image) => pullWithProgress(store, { ...argv, image }, { quiet: Boolean(argv.quiet), interactive: ctx.interactive }),
+        pullMissing: async (image) => (await import('./pull-with-progress.js')).pullWithProgress(store, { ...argv, image }, { quiet: Boolean(argv.quiet), interactive: ctx.interactive }),
       });
       const stateDir = ensurePrivateDir(ctx.paths.runroot);
       try {

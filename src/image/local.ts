@@ -5,7 +5,7 @@ import { HutchError, NotFoundError } from '../errors.js';
 import type { ImageRecord, Store } from '../storage/store.js';
 import { parseImageConfig, parseManifest, type ImageConfig, type ImageManifest } from './manifest.js';
 import { requireImage } from './lookup.js';
-import { parseReference } from './reference.js';
+import { parseReference, splitReference } from './reference.js';
 
 /** A stored image with its parsed manifest and config. */
 export interface LoadedImage {
@@ -121,9 +121,9 @@ export function inspectDocument(store: Store, loaded: LoadedImage): Record<strin
   };
 }
 
-/** Normalises a user-given name for tagging (`app` → `localhost/app:latest`, as podman does for local names). */
+/** Normalises a user-given name for a local image: without a registry it goes under `localhost/`, as podman does. */
 export function normaliseTagName(input: string): string {
-  const ref = parseReference(input.includes('/') || input.includes('.') ? input : `localhost/${input}`);
+  const ref = parseReference(splitReference(input).registry === undefined ? `localhost/${input}` : input);
   if (ref.digest !== undefined) throw new HutchError('EUSAGE', `cannot tag with a digest: ${input}`);
   return ref.toString();
 }

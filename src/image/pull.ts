@@ -3,7 +3,7 @@
 // fetch the config, then download and apply each layer, and record the image
 // only when every part is stored. Nothing becomes visible before it is
 // complete (see docs/storage.md for the store's invariants).
-import { HutchError, InvalidContentError, NotFoundError, RegistryError } from '../errors.js';
+import { HutchError, InterruptedError, InvalidContentError, NotFoundError, RegistryError } from '../errors.js';
 import { log } from '../log.js';
 import type { Store, ImageRecord } from '../storage/store.js';
 import { chainIds, isValidDigest } from './digest.js';
@@ -198,26 +198,37 @@ async function pullFromSource(store: Store, source: ImageSource, reference: stri
 
 /**
  * Downloads and applies the layers. Layers already stored are skipped without
- * a request. Each layer is applied on top of the ones below it (a hardlink may
- * point into a lower layer), so application is in order; the download of the
- * next layers starts while the current one is applied, bounded by the
- * download concurrency, and streams straight into extraction.
+ * a request. Up to DEFAULT_DOWNLOAD_CONCURRENCY layers are in flight at once,
+ * each streaming download → digest → decompress → diff_id → apply into its own
+ * staging dir. The only thing a layer needs from the layers below is their
+ * finished content (a hardlink into them, an implicit directory's attributes):
+ * it blocks on them just for that, and is committed only after them, so layers
+ * become visible strictly bottom-up. The first failure cancels every other
+ * layer, and nothing half-done becomes visible.
  */
 async function applyLayers(store: Store, source: ImageSource, manifest: ImageManifest, config: ImageConfig, chain: string[], request: PullRequest): Promise<void> {
-  const { reporter, signal } = request;
+  const { reporter } = request;
+  const cancel = new AbortController();
+  const onUserAbort = () => cancel.abort(request.signal?.reason);
+  if (request.signal?.aborted) onUserAbort();
+  request.signal?.addEventListener('abort', onUserAbort, { once: true });
+  const signal = cancel.signal;
   const limit = limitConcurrency(DEFAULT_DOWNLOAD_CONCURRENCY);
-  let previous: Promise<unknown> = Promise.resolve();
-  const tasks = manifest.layers.map((layer, i) => {
+  let firstError: unknown;
+  const stored: Promise<void>[] = [];
+  manifest.layers.forEach((layer, i) => {
     const chainId = chain[i]!;
     const update = (state: Parameters<PullReporter['layer']>[0]['state'], bytes: number) => reporter.layer({ digest: layer.digest, state, bytes, total: layer.size });
     if (store.hasLayer(chainId)) {
       update('exists', layer.size);
-      return Promise.resolve();
+      stored.push(Promise.resolve());
+      return;
     }
-    const below = previous;
+    const lowersReady = i === 0 ? undefined : Promise.all(stored.slice(0, i)).then(() => undefined);
+    // Not every path awaits it (a layer found stored, a cancelled task); its rejection is reported by the lower layer itself.
+    lowersReady?.catch(() => undefined);
     const task = limit(async () => {
-      await below;
-      signal?.throwIfAborted();
+      if (signal.aborted) throw new InterruptedError(`pulling layer ${layer.digest} of ${source.description} was cancelled`);
       const outcome = await store.applyLayer({
         chainId,
         diffIdExpected: config.diffIds[i]!,
@@ -225,22 +236,33 @@ async function applyLayers(store: Store, source: ImageSource, manifest: ImageMan
         mediaType: layer.mediaType,
         compressedSize: layer.size,
         lowerChainIds: chain.slice(0, i).reverse(),
-        ...(signal ? { signal } : {}),
+        ...(lowersReady ? { lowersReady } : {}),
+        signal,
         source: () => {
           update('downloading', 0);
-          const stream = source.getBlob(layer, (received) => update(received >= layer.size ? 'extracting' : 'downloading', received), signal);
-          return stream;
+          return source.getBlob(layer, (received) => update(received >= layer.size ? 'extracting' : 'downloading', received), signal);
         },
       });
       for (const warning of outcome.warnings) log.warn(warning);
       update(outcome.status === 'exists' ? 'exists' : 'done', layer.size);
     });
-    previous = task;
-    return task;
+    stored.push(
+      task.catch((err: unknown) => {
+        // The first failure is the cause; what fails after the cancel is its consequence.
+        firstError ??= err;
+        cancel.abort(err);
+        throw err;
+      }),
+    );
   });
-  const results = await Promise.allSettled(tasks);
-  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (failed) throw failed.reason;
+  try {
+    const results = await Promise.allSettled(stored);
+    if (results.some((r) => r.status === 'rejected')) {
+      throw request.signal?.aborted && !(firstError instanceof InterruptedError) ? new InterruptedError(`pulling ${source.description} interrupted`) : firstError;
+    }
+  } finally {
+    request.signal?.removeEventListener('abort', onUserAbort);
+  }
 }
 
 function warnOnPlatformMismatch(config: ImageConfig, choice: PlatformChoice | undefined, what: string, fromIndex: boolean): void {

@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync } from 'no
 import { join } from 'node:path';
 import { HutchError, NotFoundError, fromNodeError } from '../errors.js';
 import type { Store } from '../storage/store.js';
-import { fsyncDir, writeFileAtomic } from '../storage/atomic-file.js';
+import { writeFileAtomic, writeFileVolatile } from '../storage/atomic-file.js';
 import { removeTree } from '../storage/userns.js';
 import { generateName, newContainerId, validateContainerName } from './container-id.js';
 
@@ -49,9 +49,12 @@ export function containerPaths(root: string, id: string): ContainerPaths {
   return { dir, bundle: join(dir, 'bundle'), upper: join(dir, 'upper'), work: join(dir, 'work'), rootfs: join(dir, 'rootfs') };
 }
 
+// An empty record is what a power cut can leave of a --rm container's
+// unsynced container.json (createContainerRecord): not a container, like a missing one.
 function readRecord(path: string): ContainerRecord | null {
   try {
-    return JSON.parse(readFileSync(path, 'utf8')) as ContainerRecord;
+    const text = readFileSync(path, 'utf8');
+    return text === '' ? null : (JSON.parse(text) as ContainerRecord);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
     if (err instanceof SyntaxError) {
@@ -119,7 +122,10 @@ export async function createContainerRecord(store: Store, request: NewContainer)
     const paths = containerPaths(store.root, id);
     for (const dir of [paths.dir, paths.bundle, paths.upper, paths.work, paths.rootfs]) mkdirSync(dir, { recursive: true, mode: 0o700 });
     const record: ContainerRecord = { ...request, id, name: name ?? generateName(taken), created: new Date().toISOString() };
-    writeFileAtomic(join(paths.dir, 'container.json'), `${JSON.stringify(record, null, 2)}\n`);
+    // A --rm container lives for one command, so its record skips the two
+    // fsyncs (tens of ms on ext4): a power cut can only leave it empty or missing.
+    const write = request.autoRemove ? writeFileVolatile : writeFileAtomic;
+    write(join(paths.dir, 'container.json'), `${JSON.stringify(record, null, 2)}\n`);
     return { record, paths };
   });
 }
@@ -147,8 +153,10 @@ export async function removeContainerFiles(store: Store, id: string): Promise<vo
   const doomed = join(store.root, 'tmp', `rm-${id}`);
   const moved = await store.withStoreLock(() => {
     if (!existsSync(paths.dir)) return false;
+    // No fsync of containers/ (tens of ms): a power cut that undoes this
+    // rename brings the container back as it was, since journaling
+    // filesystems commit the rename before the deletions that follow it.
     renameSync(paths.dir, doomed);
-    fsyncDir(join(store.root, 'containers'));
     return true;
   });
   if (!moved) throw new NotFoundError(`container ${id.slice(0, 12)} does not exist`);

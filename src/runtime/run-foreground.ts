@@ -6,7 +6,7 @@ import { constants } from 'node:os';
 import { join } from 'node:path';
 import { HutchError } from '../errors.js';
 import { runtimeExecutablePath } from '../native/index.js';
-import { writeFileAtomic } from '../storage/atomic-file.js';
+import { writeFileVolatile } from '../storage/atomic-file.js';
 import type { PreparedContainer } from './prepare.js';
 
 /** How the container's stdio connects to ours. */
@@ -46,7 +46,7 @@ export async function runForeground(container: PreparedContainer, options: Foreg
       child.once('exit', (code, signal) => resolve(code ?? 128 + (signal ? constants.signals[signal] : 0)));
     });
     const record: ForegroundExit = { status: 'exited', exitCode, startedAt, finishedAt: new Date().toISOString() };
-    writeFileAtomic(join(container.paths.dir, 'state.json'), `${JSON.stringify(record)}\n`);
+    writeFileVolatile(join(container.paths.dir, 'state.json'), `${JSON.stringify(record)}\n`);
     return exitCode;
   } finally {
     for (const signal of TERMINAL_SIGNALS) process.off(signal, ignore);

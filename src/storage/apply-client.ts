@@ -2,7 +2,7 @@
 // so the layer's files get their mapped owners, and streams the compressed
 // layer into it.
 import { fileURLToPath } from 'node:url';
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import { HostError, HutchError, InterruptedError, InvalidContentError } from '../errors.js';
 import type { ApplyJob, ApplyJobResult } from './apply-job.js';
 import type { WorkerError } from './apply-worker.js';
@@ -29,9 +29,30 @@ function rebuildError(e: WorkerError): HutchError {
   }
 }
 
-/** Applies a compressed layer stream per `job` in a worker process; resolves with the worker's result. */
-export async function extractLayer(plan: IdMappingPlan, job: ApplyJob, source: Readable, signal?: AbortSignal): Promise<ApplyJobResult> {
-  const { subprocess: child } = await runInUserns(plan, process.execPath, [...workerCommand(), JSON.stringify(job)], { stdin: 'pipe', signal });
+/**
+ * Applies a compressed layer stream per `job` in a worker process; resolves
+ * with the worker's result. With `lowersReady`, the layers below may still be
+ * in progress: the worker learns on its fd 3 when they are complete (one
+ * byte), or that they never will be (EOF, also when this process dies).
+ */
+export async function extractLayer(plan: IdMappingPlan, job: ApplyJob, source: Readable, signal?: AbortSignal, lowersReady?: Promise<void>): Promise<ApplyJobResult> {
+  const pending = lowersReady !== undefined;
+  const { subprocess: child } = await runInUserns(plan, process.execPath, [...workerCommand(), JSON.stringify({ ...job, lowersPending: pending })], {
+    stdin: 'pipe',
+    signal,
+    controlPipe: pending,
+  });
+  if (lowersReady) {
+    const control = child.stdio[3] as Writable;
+    // EPIPE when the worker has finished before the lowers did.
+    control.on('error', () => undefined);
+    lowersReady.then(
+      () => control.end(Buffer.from('r')),
+      () => control.destroy(),
+    );
+    signal?.addEventListener('abort', () => control.destroy(), { once: true });
+    void child.finally(() => control.destroy());
+  }
   // The source is usually the registry client's verifying stream: its error (digest or size
   // mismatch, network) can arrive after the worker has read everything, so it is checked
   // after the worker exits and always wins.

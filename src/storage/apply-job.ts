@@ -21,6 +21,8 @@ export interface ApplyJob {
   /** Single-id mode: chown to unmapped ids is ignored. */
   ignoreChownErrors?: boolean;
   limits?: Partial<ApplyLimits>;
+  /** `lowers` are still being applied: the parent writes one byte on fd 3 once they are complete. */
+  lowersPending?: boolean;
 }
 
 /** What the worker prints on success. */
@@ -45,7 +47,7 @@ function hashTap(hasher: DigestHasher): Transform {
 }
 
 /** Runs a job on a compressed layer stream. */
-export async function runApplyJob(job: ApplyJob, compressed: Readable, signal?: AbortSignal): Promise<ApplyJobResult> {
+export async function runApplyJob(job: ApplyJob, compressed: Readable, signal?: AbortSignal, awaitLowers?: () => void): Promise<ApplyJobResult> {
   const what = `layer ${job.layerDigest}`;
   const compression = layerCompression(job.mediaType, what);
   const hasher = new DigestHasher('sha256');
@@ -59,6 +61,7 @@ export async function runApplyJob(job: ApplyJob, compressed: Readable, signal?: 
     source: tap,
     target: job.target,
     lowers: job.lowers,
+    ...(awaitLowers ? { awaitLowers } : {}),
     layerDigest: job.layerDigest,
     compressedSize: compression === 'none' ? undefined : job.compressedSize,
     ignoreChownErrors: job.ignoreChownErrors,

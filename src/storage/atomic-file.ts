@@ -16,20 +16,21 @@ export function fsyncDir(dir: string): void {
   }
 }
 
-/** Writes `data` to `path` atomically; the temporary file lives in `tmpDir` (same filesystem), or next to `path`. */
-export function writeFileAtomic(path: string, data: string | Uint8Array, tmpDir = dirname(path)): void {
+// Temporary sibling → rename over `path`; `durable` adds the fsyncs that make
+// the new content survive a power cut, not just a crash of this process.
+function replaceFile(path: string, data: string | Uint8Array, tmpDir: string, durable: boolean): void {
   const tmp = join(tmpDir, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
   try {
     const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
     try {
       const bytes = typeof data === 'string' ? Buffer.from(data) : data;
       for (let off = 0; off < bytes.length; ) off += writeSync(fd, bytes, off);
-      fsyncSync(fd);
+      if (durable) fsyncSync(fd);
     } finally {
       closeSync(fd);
     }
     renameSync(tmp, path);
-    fsyncDir(dirname(path));
+    if (durable) fsyncDir(dirname(path));
   } catch (err) {
     try {
       unlinkSync(tmp);
@@ -38,4 +39,20 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, tmpDir 
     }
     throw fromNodeError(err, path);
   }
+}
+
+/** Writes `data` to `path` atomically; the temporary file lives in `tmpDir` (same filesystem), or next to `path`. */
+export function writeFileAtomic(path: string, data: string | Uint8Array, tmpDir = dirname(path)): void {
+  replaceFile(path, data, tmpDir, true);
+}
+
+/**
+ * Replaces `path` atomically for concurrent readers but without fsync, for
+ * state whose loss in a power cut is harmless (it describes processes that
+ * a reboot ends anyway, or a container about to be removed). The two fsyncs
+ * cost milliseconds on every `hutch run`. After a power cut the file may be
+ * old, missing or empty, so its readers must treat those as "no state".
+ */
+export function writeFileVolatile(path: string, data: string | Uint8Array): void {
+  replaceFile(path, data, dirname(path), false);
 }

@@ -64,6 +64,13 @@ export interface ApplyLayerOptions {
   target: string;
   /** Diff dirs of the layers below, topmost first (for hardlinks into lower layers). */
   lowers: readonly string[];
+  /**
+   * Blocks until `lowers` are complete. Given when this layer is extracted
+   * while the layers below are still being applied: only an entry that must
+   * look below (a hardlink to a path this layer lacks, an implicit directory)
+   * waits, so independent layers extract in parallel.
+   */
+  awaitLowers?: () => void;
   /** The layer's digest, named in every error. */
   layerDigest: string;
   /** Size of the compressed blob, for the ratio cap; omitted for uncompressed layers. */
@@ -110,6 +117,7 @@ class LayerApplier {
   private devices = 0;
   private currentPath = '';
   private failure: Error | undefined;
+  private lowersReady = false;
   private reject: (err: Error) => void = () => undefined;
 
   constructor(
@@ -340,7 +348,7 @@ class LayerApplier {
    */
   private createImplicitDir(prefix: readonly string[], opaque: boolean): void {
     const path = this.abs(prefix);
-    const lower = lookupInLowers(this.opts.lowers, prefix, (dir) => this.isOpaque(dir));
+    const lower = lookupInLowers(this.lowers(), prefix, (dir) => this.isOpaque(dir));
     const model = lower.kind === 'found' && lower.stat.isDirectory() ? lower.stat : null;
     mkdirSync(path);
     if (model) {
@@ -350,6 +358,15 @@ class LayerApplier {
     chmodSync(path, model ? model.mode & 0o7777 : 0o755);
     if (opaque) this.setOpaque(path);
     this.knownDirs.add(prefix.join('/'));
+  }
+
+  /** The lower diff dirs, once they are complete. */
+  private lowers(): readonly string[] {
+    if (this.opts.lowers.length > 0 && this.opts.awaitLowers && !this.lowersReady) {
+      this.opts.awaitLowers();
+      this.lowersReady = true;
+    }
+    return this.opts.lowers;
   }
 
   private isOpaque(dir: string): boolean {
@@ -487,15 +504,17 @@ class LayerApplier {
     if (target.startsWith(`${parts.join('/')}/`)) throw new EntryError(`hardlink target \`${target}\` lies inside the entry it would replace`);
     // This layer is the topmost layer of the lookup: its whiteouts, opaque directories and
     // non-directories hide the lower layers' paths exactly as the mounted overlay will.
-    const found = lookupInLowers([this.opts.target, ...this.opts.lowers], targetParts, (dir) => this.isOpaque(dir));
+    // A target this layer decides (it has it, or hides it) needs no wait for the layers below.
+    const own = lookupInLowers([this.opts.target], targetParts, (dir) => this.isOpaque(dir));
+    const found = own.kind !== 'absent' ? own : lookupInLowers([this.opts.target, ...this.lowers()], targetParts, (dir) => this.isOpaque(dir));
     if (found.kind === 'through-symlink') throw new EntryError(`hardlink target \`${target}\` goes through the symlink \`${found.at}\``);
     if (found.kind === 'absent') throw new EntryError(`hardlink target \`${target}\` does not exist in this layer or below`);
     if (found.stat.isDirectory()) throw new EntryError(`hardlink target \`${target}\` is a directory`);
-    const own = found.path.startsWith(`${this.opts.target}/`);
+    const inThisLayer = found.path.startsWith(`${this.opts.target}/`);
     this.ensureParents(parts);
     this.removeExisting(parts);
     const path = this.abs(parts);
-    if (own) linkSync(found.path, path);
+    if (inThisLayer) linkSync(found.path, path);
     else this.copyFromLower(found.path, found.stat, path);
   }
 

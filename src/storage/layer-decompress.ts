@@ -11,7 +11,8 @@ const GZIP = Buffer.from([0x1f, 0x8b]);
 const ZSTD = Buffer.from([0x28, 0xb5, 0x2f, 0xfd]);
 const HEAD = 4;
 
-function detect(head: Buffer): LayerCompression {
+/** The compression a blob's first bytes show (gzip, zstd, or none for anything else). */
+export function detectCompression(head: Buffer): LayerCompression {
   if (head.subarray(0, 2).equals(GZIP)) return 'gzip';
   // RFC 8878 §3.1: a stream starts with a zstd frame or a skippable frame (magic 0x184D2A5?, little-endian).
   if (head.equals(ZSTD) || (head.length === 4 && (head[0]! & 0xf0) === 0x50 && head[1] === 0x2a && head[2] === 0x4d && head[3] === 0x18)) return 'zstd';
@@ -20,7 +21,7 @@ function detect(head: Buffer): LayerCompression {
 
 /** Throws unless the first bytes of a blob agree with the compression its media type declares. */
 export function checkLayerMagic(expected: LayerCompression, head: Buffer, what: string): void {
-  const actual = detect(head.subarray(0, HEAD));
+  const actual = detectCompression(head.subarray(0, HEAD));
   if (actual === expected) return;
   throw new InvalidContentError(`${what}: its media type says ${expected === 'none' ? 'uncompressed tar' : expected}, but the data is ${actual === 'none' ? 'not ' + expected : actual}`, {
     hint: 'the manifest declares the wrong media type for this layer; the image is malformed',

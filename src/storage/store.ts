@@ -58,8 +58,14 @@ export interface ApplyLayerRequest {
   mediaType: string;
   compressedSize: number;
   source: Readable | (() => Readable | Promise<Readable>);
-  /** Chain IDs of the layers below, topmost first; all must be stored. */
+  /** Chain IDs of the layers below, topmost first; all must be stored (or, with `lowersReady`, be once it resolves). */
   lowerChainIds: string[];
+  /**
+   * Resolves when every lower layer is stored, rejects when one will not be.
+   * The layer is then extracted at once, in parallel with the layers below;
+   * it waits only where it must look below, and is committed after them.
+   */
+  lowersReady?: Promise<void>;
   signal?: AbortSignal;
   limits?: Partial<ApplyLimits>;
 }
@@ -123,6 +129,11 @@ export class Store {
     private readonly procDir: string,
     private readonly procLock: FileLock,
   ) {}
+
+  /** This process's private staging directory (never swept while the process lives). */
+  get stagingDir(): string {
+    return this.procDir;
+  }
 
   /** Releases this process's locks and removes its staging dir. */
   async close(): Promise<void> {
@@ -229,10 +240,12 @@ export class Store {
         if (typeof request.source !== 'function') request.source.destroy();
         return { status: 'exists', record: existing, warnings: [] };
       }
-      const lowers = request.lowerChainIds.map((id) => {
-        if (!this.hasLayer(id)) throw new NotFoundError(`layer ${id} (below ${request.chainId}) is not stored`, { hint: 'apply layers bottom-up' });
-        return this.layerDiffPath(id);
-      });
+      const requireLowers = () =>
+        request.lowerChainIds.map((id) => {
+          if (!this.hasLayer(id)) throw new NotFoundError(`layer ${id} (below ${request.chainId}) is not stored`, { hint: 'apply layers bottom-up' });
+          return this.layerDiffPath(id);
+        });
+      const lowers = request.lowersReady ? request.lowerChainIds.map((id) => this.layerDiffPath(id)) : requireLowers();
       const staged = join(this.procDir, `layer-${digestToPathComponent(request.chainId)}`);
       mkdirSync(join(staged, 'diff'), { recursive: true, mode: 0o700 });
       let source = typeof request.source === 'function' ? undefined : request.source;
@@ -251,6 +264,7 @@ export class Store {
           },
           source,
           request.signal,
+          request.lowersReady,
         );
         if (result.diffId !== request.diffIdExpected) {
           throw new InvalidContentError(`layer ${request.digest}: uncompressed content hashes to ${result.diffId}, but the image config's diff_id is ${request.diffIdExpected}`, {
@@ -268,6 +282,11 @@ export class Store {
           entries: result.entries,
           created: new Date().toISOString(),
         };
+        if (request.lowersReady) {
+          // Commit strictly bottom-up: a layer is never visible before the layers below it.
+          await request.lowersReady;
+          requireLowers();
+        }
         await this.commitLayer(request.chainId, staged, record);
         return { status: 'applied', record, warnings: result.warnings };
       } catch (err) {

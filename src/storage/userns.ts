@@ -2,6 +2,7 @@
 // id 0 is the user, container ids 1.. are the subordinate ranges, as podman
 // maps them. Files owned by subordinate ids can only be created with those
 // owners, or deleted, from inside such a namespace.
+import { spawn } from 'node:child_process';
 import { userInfo } from 'node:os';
 import type { ResultPromise } from 'execa';
 import { HostError } from '../errors.js';
@@ -97,11 +98,13 @@ export interface UsernsCommandOptions {
   signal?: AbortSignal;
   /** Extra environment for the command. */
   env?: NodeJS.ProcessEnv;
+  /** Give the command a pipe on fd 3 that the caller writes through `subprocess.stdio[3]`. */
+  controlPipe?: boolean;
 }
 
 interface UsernsExecaOptions {
   reject: false;
-  stdin: 'pipe' | 'ignore';
+  stdio: ['pipe' | 'ignore', 'pipe', 'pipe', ...'pipe'[]];
   cancelSignal?: AbortSignal;
   env?: NodeJS.ProcessEnv;
 }
@@ -116,7 +119,8 @@ export type UsernsProcess = ResultPromise<UsernsExecaOptions>;
  */
 export async function runInUserns(plan: IdMappingPlan, program: string, args: readonly string[], options: UsernsCommandOptions = {}): Promise<{ subprocess: UsernsProcess }> {
   const { execa } = await import('execa');
-  const common: UsernsExecaOptions = { reject: false, stdin: options.stdin ?? 'ignore', cancelSignal: options.signal, env: options.env };
+  const stdio: UsernsExecaOptions['stdio'] = [options.stdin ?? 'ignore', 'pipe', 'pipe', ...(options.controlPipe ? (['pipe'] as const) : [])];
+  const common: UsernsExecaOptions = { reject: false, stdio, cancelSignal: options.signal, env: options.env };
   if (plan.mode === 'direct') return { subprocess: execa(program, args, common) };
   const argv = ['userns-exec', '--uid-map', formatIdMap(plan.uidMap), '--gid-map', formatIdMap(plan.gidMap), '--', program, ...args];
   return { subprocess: execa(runtimeExecutablePath(), argv, common) };
@@ -125,12 +129,21 @@ export async function runInUserns(plan: IdMappingPlan, program: string, args: re
 /**
  * Deletes a directory tree whose files subordinate ids own. Only a process
  * inside the namespace holds the capabilities over those ids, so rm runs there.
+ * A plain spawn rather than runInUserns: `run --rm` ends here, and loading
+ * execa (about a hundred modules) would cost more than the removal itself.
  */
 export async function removeTree(plan: IdMappingPlan, path: string): Promise<void> {
-  const { subprocess } = await runInUserns(plan, '/bin/rm', ['-rf', '--one-file-system', '--', path]);
-  const result = await subprocess;
-  if (result.exitCode !== 0) {
-    throw new HostError('EREMOVE', `cannot remove \`${path}\`: ${String(result.stderr).trim() || `rm exited with ${result.exitCode ?? result.signal}`}`, {
+  const rmArgs = ['/bin/rm', '-rf', '--one-file-system', '--', path];
+  const [file, ...args] = plan.mode === 'direct' ? rmArgs : [runtimeExecutablePath(), 'userns-exec', '--uid-map', formatIdMap(plan.uidMap), '--gid-map', formatIdMap(plan.gidMap), '--', ...rmArgs];
+  const outcome = await new Promise<string | null>((resolve) => {
+    const child = spawn(file!, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.once('error', (err) => resolve(err.message));
+    child.once('close', (code, signal) => resolve(code === 0 ? null : stderr.trim() || `rm exited with ${code ?? signal}`));
+  });
+  if (outcome !== null) {
+    throw new HostError('EREMOVE', `cannot remove \`${path}\`: ${outcome}`, {
       hint: 'check that user namespaces work (`hutch info`) and that the path is not mounted',
     });
   }

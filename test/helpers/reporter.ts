@@ -1,11 +1,11 @@
-// The static C test binary (test/fixtures/reporter.c): builds it on demand and
+// The static C reporter (examples/isolation/reporter.c, also the README's example image): builds it on demand and
 // gives its JSON reports a type. Tests copy it into images to see a container
 // from the inside.
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 
-const SOURCE = fileURLToPath(new URL('../fixtures/reporter.c', import.meta.url));
+const SOURCE = fileURLToPath(new URL('../../examples/isolation/reporter.c', import.meta.url));
 const BIN_DIR = fileURLToPath(new URL('../fixtures/bin/', import.meta.url));
 const BINARY = `${BIN_DIR}reporter`;
 

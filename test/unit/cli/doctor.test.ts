@@ -36,7 +36,7 @@ test('info prints the documented JSON and renders templates', (t) => {
   const report = JSON.parse(stdout) as { schemaVersion: number; runtime: { rootfsMode: string }; user: { uid: number } };
   t.is(report.schemaVersion, 1);
   t.true(['overlay', 'fuse-overlayfs', 'copy'].includes(report.runtime.rootfsMode));
-  t.is(report.user.uid, process.getuid?.());
+  t.is(report.user.uid, process.getuid!());
   const { stdout: kernel } = hutch(['info', '--format', '{{.host.kernel}}']);
   t.regex(kernel, /^\d+\.\d+/);
 });
