@@ -31,9 +31,37 @@ void LogFile::record(const char* stream, char flag, const char* text, size_t len
   clock_gettime(CLOCK_REALTIME, &ts);
   struct tm tm;
   gmtime_r(&ts.tv_sec, &tm);
+  // Formatted by hand: snprintf would pull much of stdio's code into the
+  // monitor's resident set on every record.
   char head[80];
-  int n = snprintf(head, sizeof head, "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ %s %c ", tm.tm_year + 1900, tm.tm_mon + 1,
-                   tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec, stream, flag);
+  char* h = head;
+  auto put = [&h](unsigned v, int width) {
+    for (int i = width - 1; i >= 0; i--) {
+      h[i] = static_cast<char>('0' + v % 10);
+      v /= 10;
+    }
+    h += width;
+  };
+  put(static_cast<unsigned>(tm.tm_year + 1900), 4);
+  *h++ = '-';
+  put(static_cast<unsigned>(tm.tm_mon + 1), 2);
+  *h++ = '-';
+  put(static_cast<unsigned>(tm.tm_mday), 2);
+  *h++ = 'T';
+  put(static_cast<unsigned>(tm.tm_hour), 2);
+  *h++ = ':';
+  put(static_cast<unsigned>(tm.tm_min), 2);
+  *h++ = ':';
+  put(static_cast<unsigned>(tm.tm_sec), 2);
+  *h++ = '.';
+  put(static_cast<unsigned>(ts.tv_nsec), 9);
+  *h++ = 'Z';
+  *h++ = ' ';
+  for (const char* p = stream; *p != '\0'; p++) *h++ = *p;
+  *h++ = ' ';
+  *h++ = flag;
+  *h++ = ' ';
+  const int n = static_cast<int>(h - head);
   const size_t total = static_cast<size_t>(n) + len + 1;
   if (max_size_ > 0 && size_ > 0 && size_ + total > max_size_) {
     // Keep one rotated file, as podman's k8s-file driver does.

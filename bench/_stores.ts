@@ -1,9 +1,11 @@
 // Throwaway stores for the benchmarks: a temp directory owned by the test
 // user holding the busybox OCI layout, a hutch store and a podman store that
 // both hold that image, and a private XDG_RUNTIME_DIR.
-import { chmodSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, chownSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { makeTestUserDir, runAsTestUser } from '../test/helpers/test-user.js';
+import { runAsTestUser, switchesUser, testUser } from '../test/helpers/test-user.js';
 import { planIdMapping, removeTree } from '../src/storage/userns.js';
 import { writeBusyboxLayout } from './_image.js';
 import { benchEnv, hutchCommand } from './_bench-user.js';
@@ -40,8 +42,11 @@ function findOnPath(name: string): string | null {
 
 /** Creates the directory, the image layout, and an empty hutch store (and podman settings when podman is installed). */
 export async function makeStores(): Promise<BenchStores> {
-  const base = await makeTestUserDir('hutch-bench-');
-  chmodSync(base, 0o711);
+  // Lower-case hex only: podman derives the image name from the layout path and rejects upper case.
+  const base = join(tmpdir(), `hutch-bench-${randomBytes(6).toString('hex')}`);
+  mkdirSync(base, { mode: 0o711 });
+  const user = testUser();
+  if (switchesUser()) chownSync(base, user.uid, user.gid);
   const layout = join(base, 'layout');
   await writeBusyboxLayout(layout);
   chmodReadable(layout);
@@ -78,7 +83,7 @@ export async function pullIntoPodman(stores: BenchStores, podman: string[]): Pro
   return id;
 }
 
-/** Stops podman's rootless pause process (it keeps the user namespace open) and removes the directory. */
+/** Stops podman's rootless pause process (it would keep its namespaces alive) and removes the directory. */
 export async function removeStores(stores: BenchStores): Promise<void> {
   try {
     const pid = Number.parseInt(readFileSync(join(stores.env.XDG_RUNTIME_DIR!, 'libpod', 'tmp', 'pause.pid'), 'utf8'), 10);
@@ -86,5 +91,7 @@ export async function removeStores(stores: BenchStores): Promise<void> {
   } catch {
     // podman never ran, or its pause process is gone already
   }
-  await removeTree(await planIdMapping(), stores.base);
+  // Root may delete the test user's subordinate-owned files directly; a user needs its own namespace for that.
+  if (switchesUser()) rmSync(stores.base, { recursive: true, force: true });
+  else await removeTree(await planIdMapping(), stores.base);
 }

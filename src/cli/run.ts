@@ -42,6 +42,10 @@ const run: CommandModule<GlobalOptions, RunCommandOptions> = {
         if (argv.rm) await removeContainerFiles(store, container.record.id);
       }
     });
+    if (exitCode === 125) {
+      const { hintsForFailedStart } = await import('../runtime/failure-hints.js');
+      for (const hint of await hintsForFailedStart()) process.stderr.write(`Hint: ${hint}\n`);
+    }
     process.exitCode = exitCode;
   },
 };

@@ -1,7 +1,7 @@
 // Docker/podman-format seccomp profiles (includes/excludes by capability,
 // architecture and kernel, archMap) translated to the runtime-spec's
 // linux.seccomp for one container, following moby/profiles setupSeccomp.
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { InvalidContentError, fromNodeError } from '../errors.js';
 import type { OciSeccomp, OciSeccompArg, OciSeccompSyscall } from './oci-types.js';
@@ -119,11 +119,15 @@ export function parseSeccompProfile(text: string, source: string): SeccompProfil
   return p;
 }
 
-/** Reads and validates a profile file. */
+/**
+ * Reads and validates a profile file. The read is synchronous: for a file of
+ * some kilobytes, fs/promises' open/stat/read/close round-trips through the
+ * thread pool cost more than the read on the `run` path.
+ */
 export async function loadSeccompProfile(path: string): Promise<SeccompProfile> {
   let text: Buffer;
   try {
-    text = await readFile(path);
+    text = readFileSync(path);
   } catch (err) {
     throw fromNodeError(err, path);
   }

@@ -37,6 +37,15 @@ function rebuildError(e: WorkerError): HutchError {
  */
 export async function extractLayer(plan: IdMappingPlan, job: ApplyJob, source: Readable, signal?: AbortSignal, lowersReady?: Promise<void>): Promise<ApplyJobResult> {
   const pending = lowersReady !== undefined;
+  // The source is usually the registry client's verifying stream: its error (digest or size
+  // mismatch, network) can arrive at any time, even before the worker starts or after it has
+  // read everything, so it is recorded from the start and always wins.
+  let sourceError: unknown;
+  let stdin: Writable | undefined;
+  source.once('error', (err) => {
+    sourceError = err;
+    stdin?.destroy();
+  });
   const { subprocess: child } = await runInUserns(plan, process.execPath, [...workerCommand(), JSON.stringify({ ...job, lowersPending: pending })], {
     stdin: 'pipe',
     signal,
@@ -53,15 +62,8 @@ export async function extractLayer(plan: IdMappingPlan, job: ApplyJob, source: R
     signal?.addEventListener('abort', () => control.destroy(), { once: true });
     void child.finally(() => control.destroy());
   }
-  // The source is usually the registry client's verifying stream: its error (digest or size
-  // mismatch, network) can arrive after the worker has read everything, so it is checked
-  // after the worker exits and always wins.
-  const stdin = child.stdin!;
-  let sourceError: unknown;
-  source.once('error', (err) => {
-    sourceError = err;
-    stdin.destroy();
-  });
+  stdin = child.stdin!;
+  if (sourceError) stdin.destroy();
   // EPIPE when the worker stops early on bad content: its own report says why.
   stdin.on('error', () => undefined);
   source.pipe(stdin);

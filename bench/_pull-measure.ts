@@ -1,0 +1,101 @@
+// Wall time and memory of a command and every process it starts, sampled from
+// /proc: getrusage (and `time -v`) only report the largest single process,
+// while a pull is a tree (hutch plus its apply workers, podman plus its helpers).
+import { readFileSync, readdirSync } from 'node:fs';
+import { execa } from 'execa';
+import { spawnAsTestUser } from '../test/helpers/test-user.js';
+
+/** What one measured run cost. */
+export interface Measurement {
+  command: string;
+  exitCode: number | undefined;
+  wallMs: number;
+  /** Highest sum of VmRSS over the process tree at one sample (shared pages counted once per process). */
+  peakTreeRssKb: number;
+  /** Highest sum of Pss (smaps_rollup) over the tree: shared pages divided among their users. */
+  peakTreePssKb: number;
+  /** Highest VmRSS of any single process in the tree. */
+  peakSingleRssKb: number;
+  stdout: string;
+  stderr: string;
+}
+
+const SAMPLE_MS = 40;
+
+function children(): Map<number, number[]> {
+  const tree = new Map<number, number[]>();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+    } catch {
+      continue;
+    }
+    // The command name may contain spaces and parentheses: fields start after the last ')'.
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    const list = tree.get(ppid) ?? [];
+    list.push(Number(name));
+    tree.set(ppid, list);
+  }
+  return tree;
+}
+
+function field(path: string, key: string): number {
+  try {
+    const match = new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(readFileSync(path, 'utf8'));
+    return match ? Number(match[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+function sampleTree(root: number): { rss: number; pss: number; single: number } {
+  const tree = children();
+  let rss = 0;
+  let pss = 0;
+  let single = 0;
+  for (const stack = [root]; stack.length > 0; ) {
+    const pid = stack.pop()!;
+    const r = field(`/proc/${pid}/status`, 'VmRSS');
+    rss += r;
+    single = Math.max(single, r);
+    pss += field(`/proc/${pid}/smaps_rollup`, 'Pss');
+    stack.push(...(tree.get(pid) ?? []));
+  }
+  return { rss, pss, single };
+}
+
+/** Runs `command args` (as the test user when `asTestUser`) and samples its process tree until it exits. */
+export async function measure(command: string, args: readonly string[], options: { asTestUser: boolean; env?: Record<string, string>; timeoutMs?: number }): Promise<Measurement> {
+  const started = process.hrtime.bigint();
+  const timeout = options.timeoutMs ?? 240_000;
+  const child = options.asTestUser
+    ? spawnAsTestUser(command, args, { ...(options.env ? { env: options.env } : {}), timeout })
+    : execa(command, args, { reject: false, env: options.env, timeout, stdin: 'ignore' });
+  let peak = { rss: 0, pss: 0, single: 0 };
+  const timer = setInterval(() => {
+    if (child.pid === undefined) return;
+    const s = sampleTree(child.pid);
+    peak = { rss: Math.max(peak.rss, s.rss), pss: Math.max(peak.pss, s.pss), single: Math.max(peak.single, s.single) };
+  }, SAMPLE_MS);
+  const result = await child;
+  clearInterval(timer);
+  const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
+  return {
+    command: [command, ...args].join(' '),
+    exitCode: result.exitCode,
+    wallMs,
+    peakTreeRssKb: peak.rss,
+    peakTreePssKb: peak.pss,
+    peakSingleRssKb: peak.single,
+    stdout: String(result.stdout),
+    stderr: String(result.stderr),
+  };
+}
+
+/** Bytes a directory tree occupies on disk (du: allocated blocks, hardlinks once), read as root when possible. */
+export async function diskUsage(dir: string): Promise<number> {
+  const { stdout } = await execa('du', ['-sx', '--block-size=1', dir], { reject: false });
+  return Number(stdout.split('\t')[0]);
+}
