@@ -87,6 +87,8 @@ async function main(): Promise<void> {
     let skopeoUmoci: { wallMs: number; peakTreeRssKb: number } | undefined;
     if ((await installed('skopeo')) && (await installed('umoci'))) {
       const dir = join(work, 'oci');
+      await mkdir(dir);
+      await execa('chown', ['--reference', work, dir]);
       const copy = check(await measure('skopeo', ['copy', '-q', '--src-tls-verify=false', `docker://${refA}`, `oci:${join(dir, 'layout')}:a`], { asTestUser: true }));
       const unpack = check(await measure('umoci', ['unpack', '--rootless', '--image', `${join(dir, 'layout')}:a`, join(dir, 'bundle')], { asTestUser: true }));
       skopeoUmoci = { wallMs: copy.wallMs + unpack.wallMs, peakTreeRssKb: Math.max(copy.peakTreeRssKb, unpack.peakTreeRssKb) };

@@ -22,6 +22,8 @@ const COMMAND_MODULES: Record<string, () => Promise<{ default: AnyCommand }>> = 
   system: () => import('./system.js'),
   info: () => import('./info.js'),
   doctor: () => import('./doctor.js'),
+  completion: () => import('./completion.js'),
+  __complete: () => import('./complete.js'),
 };
 
 /**

@@ -68,7 +68,7 @@ test('pull by digest and by tag+digest; the image is named only when a tag was g
   const both = await hutch(['pull', '-q', `${registry.host}/basic/digest:v1@${built.manifestDigest}`], { store });
   t.is(both.exitCode, 0, both.stderr);
   const json = JSON.parse((await hutch(['images', '--format', 'json'], { store })).stdout) as { Id: string; Names: string[]; Digest: string }[];
-  t.is(json.length, 1);
+  t.is(json.length, 1, JSON.stringify(json));
   t.is(json[0]!.Digest, built.manifestDigest);
   t.true(json[0]!.Names.includes(`${registry.host}/basic/digest:v1`));
 });
@@ -103,7 +103,7 @@ test('-q prints only the ID; without a terminal the progress is plain lines on s
   t.is(plain.stdout, `${hex(built.configDigest)}\n`);
   // No terminal: no escape sequences, no carriage returns, one line per event.
   t.notRegex(plain.stderr, /\x1b|\r/);
-  for (const layer of built.layers) t.regex(plain.stderr, new RegExp(`Copying blob ${hex(layer.digest).slice(0, 12)}`));
+  for (const layer of built.layers) t.regex(plain.stderr, new RegExp(`Copying blob sha256:${hex(layer.digest).slice(0, 12)}`));
   t.regex(plain.stderr, /Writing manifest/);
 });
 

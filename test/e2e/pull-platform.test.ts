@@ -15,7 +15,8 @@ test.before(async (t) => {
   t.context.otherArch = otherArch;
   t.context.host = await buildImage({ layers: [{ entries: [{ type: 'file', path: 'arch', content: host.architecture }] }] });
   t.context.other = await buildImage({ architecture: otherArch, layers: [{ entries: [{ type: 'file', path: 'arch', content: otherArch }] }] });
-  const index = buildIndex([t.context.other, t.context.host], { extra: [{ mediaType: 'application/vnd.example.unknown+json', digest: `sha256:${'a'.repeat(64)}`, size: 2 }] });
+  // docker-registry refuses an index naming content it does not hold, so no unknown-media-type entry here (unit-tested).
+  const index = buildIndex([t.context.other, t.context.host]);
   await pushImage(t.context.registry, 'platform/multi', 'v1', index);
   await pushImage(t.context.registry, 'platform/nested', 'v1', buildIndex([buildIndex([t.context.host], { format: 'docker' })]));
   await pushImage(t.context.registry, 'platform/foreign', 'v1', buildIndex([t.context.other]));
@@ -26,7 +27,7 @@ test.after.always(async (t) => {
 
 const hex = (digest: string) => digest.slice('sha256:'.length);
 
-test('an index selects the host platform (unknown media types skipped)', async (t) => {
+test('an index selects the host platform', async (t) => {
   const { registry, host } = t.context;
   const result = await hutch(['pull', '-q', `${registry.host}/platform/multi:v1`]);
   t.is(result.exitCode, 0, result.stderr);

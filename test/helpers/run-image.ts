@@ -22,6 +22,8 @@ export interface RunImage {
 export interface RunImageOptions {
   /** Entries appended after the standard ones (same layer). */
   extraEntries?: LayerEntry[];
+  /** Paths of standard entries to leave out (to replace them with hostile ones). */
+  without?: string[];
   config?: { Cmd?: string[]; Entrypoint?: string[]; Env?: string[]; User?: string; WorkingDir?: string };
 }
 
@@ -58,7 +60,8 @@ export async function runImageEntries(): Promise<LayerEntry[]> {
 
 /** Builds the run image (plus `extraEntries`), writes it as an OCI layout and pulls it into a fresh store. */
 export async function prepareRunImage(options: RunImageOptions = {}): Promise<RunImage> {
-  const entries = [...(await runImageEntries()), ...(options.extraEntries ?? [])];
+  const standard = (await runImageEntries()).filter((e) => !(options.without ?? []).includes(e.path));
+  const entries = [...standard, ...(options.extraEntries ?? [])];
   const image = await buildImage({
     layers: [{ compression: 'gzip', entries }],
     config: { Cmd: ['/bin/reporter'], Env: ['PATH=/bin', 'IMAGE_VAR=from-image'], ...options.config },
