@@ -2,17 +2,11 @@
 // bars on a terminal and plain lines otherwise; prints the image ID.
 import type { CommandModule } from 'yargs';
 import { createContext, type GlobalOptions } from './context.js';
+import type { PullFlagValues } from './pull-with-progress.js';
 import { withStore } from './session.js';
 
 /** Options of `hutch pull`. */
-export interface PullOptions extends GlobalOptions {
-  image: string;
-  platform?: string;
-  arch?: string;
-  os?: string;
-  variant?: string;
-  'tls-verify'?: boolean;
-  creds?: string;
+export interface PullOptions extends GlobalOptions, PullFlagValues {
   quiet?: boolean;
 }
 

@@ -3,6 +3,7 @@
 import type { Options } from 'yargs';
 import type { RawRunFlags } from '../spec/run-options.js';
 import { pullFlags } from './pull.js';
+import type { PullFlagValues } from './pull-with-progress.js';
 
 /** yargs option definitions for container-creating commands. */
 export const containerFlags = {
@@ -34,8 +35,7 @@ export const containerFlags = {
 } as const satisfies Record<string, Options>;
 
 /** The values of containerFlags as yargs parsed them. */
-export interface ContainerFlagValues {
-  image: string;
+export interface ContainerFlagValues extends PullFlagValues {
   command?: (string | number)[];
   env?: string[];
   'env-file'?: string[];
@@ -61,12 +61,6 @@ export interface ContainerFlagValues {
   interactive?: boolean;
   rm?: boolean;
   quiet?: boolean;
-  platform?: string;
-  arch?: string;
-  os?: string;
-  variant?: string;
-  'tls-verify'?: boolean;
-  creds?: string;
 }
 
 /** Converts parsed flags to the spec layer's input. */

@@ -1,17 +1,10 @@
 // Decoding of the `security.capability` extended attribute (struct
 // vfs_cap_data / vfs_ns_cap_data in linux/capability.h, little-endian), the
 // way distributions such as Fedora grant newuidmap cap_setuid instead of setuid.
+import { KNOWN_CAPABILITIES } from '../spec/capabilities.js';
 
-/** Capability names by number (linux/capability.h, up to CAP_CHECKPOINT_RESTORE = 40). */
-export const CAPABILITY_NAMES = [
-  'cap_chown', 'cap_dac_override', 'cap_dac_read_search', 'cap_fowner', 'cap_fsetid', 'cap_kill',
-  'cap_setgid', 'cap_setuid', 'cap_setpcap', 'cap_linux_immutable', 'cap_net_bind_service',
-  'cap_net_broadcast', 'cap_net_admin', 'cap_net_raw', 'cap_ipc_lock', 'cap_ipc_owner', 'cap_sys_module',
-  'cap_sys_rawio', 'cap_sys_chroot', 'cap_sys_ptrace', 'cap_sys_pacct', 'cap_sys_admin', 'cap_sys_boot',
-  'cap_sys_nice', 'cap_sys_resource', 'cap_sys_time', 'cap_sys_tty_config', 'cap_mknod', 'cap_lease',
-  'cap_audit_write', 'cap_audit_control', 'cap_setfcap', 'cap_mac_override', 'cap_mac_admin', 'cap_syslog',
-  'cap_wake_alarm', 'cap_block_suspend', 'cap_audit_read', 'cap_perfmon', 'cap_bpf', 'cap_checkpoint_restore',
-] as const;
+/** Capability names by number in libcap's lowercase spelling (cap_setuid), as getcap prints them. */
+export const CAPABILITY_NAMES: readonly string[] = KNOWN_CAPABILITIES.map((name) => name.toLowerCase());
 
 /** The decoded content of a file capability xattr. */
 export interface FileCapabilities {
