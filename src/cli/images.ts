@@ -1,5 +1,6 @@
 // `hutch images` (also `hutch image ls`): list stored images like podman.
 import type { CommandModule } from 'yargs';
+import type { ImageRow } from '../image/local.js';
 import { createContext, type GlobalOptions } from './context.js';
 import { withStore } from './session.js';
 
@@ -10,6 +11,14 @@ export interface ImagesOptions extends GlobalOptions {
   digests?: boolean;
   'no-trunc'?: boolean;
   format?: string;
+}
+
+/** podman's `images --format json`: one object per image (not per name), with all its names. */
+function imagesAsJson(rows: ImageRow[]): Record<string, unknown>[] {
+  const seen = new Set<string>();
+  return rows
+    .filter((r) => !seen.has(r.Id) && seen.add(r.Id))
+    .map((r) => ({ Id: r.Id.replace(/^sha256:/, ''), Names: r.Names, Digest: r.Digest, Created: r.Created, Size: r.Size, Dangling: r.Dangling }));
 }
 
 /** Builds the `images` command under a given name (`images` at top level, `ls` under `image`). */
@@ -37,7 +46,7 @@ export function imagesCommand(command: string, aliases: string[] = []): CommandM
       }
       const headers = ['REPOSITORY', 'TAG', ...(argv.digests ? ['DIGEST'] : []), 'IMAGE ID', 'CREATED', 'SIZE'];
       const output = formatRows(
-        argv.format === 'json' ? rows.map((r) => ({ Id: r.Id, Names: r.Names, Digest: r.Digest, Created: r.Created, Size: r.Size, Dangling: r.Dangling })) : (rows as unknown as Record<string, unknown>[]),
+        argv.format === 'json' ? imagesAsJson(rows) : (rows as unknown as Record<string, unknown>[]),
         argv.format,
         {
           headers,

@@ -67,7 +67,7 @@ export async function pullImage(store: Store, request: PullRequest): Promise<Pul
   for (const candidate of candidates) {
     try {
       const image = await pullReference(store, candidate, conf, request);
-      return { image, name: candidate.toString() };
+      return { image, name: storedName(candidate) };
     } catch (err) {
       if (!(err instanceof NotFoundError) || candidates.length === 1) throw err;
       failures.push(`${candidate.toString()}: ${err.message}`);
@@ -89,6 +89,15 @@ function ociLayoutName(ref: string): string | undefined {
   }
 }
 
+/**
+ * The name an image pulled by `ref` is stored under, as podman names it: the
+ * tag when there is one (a digest given beside it only pins what is pulled),
+ * `repository@digest` when the image was asked for by digest alone.
+ */
+export function storedName(ref: ImageReference): string {
+  return ref.tag !== undefined ? `${ref.name}:${ref.tag}` : ref.toString();
+}
+
 async function pullReference(store: Store, ref: ImageReference, conf: RegistriesConf, request: PullRequest): Promise<ImageRecord> {
   const target = registryFor(ref, conf);
   if (target.blocked) {
@@ -96,7 +105,7 @@ async function pullReference(store: Store, ref: ImageReference, conf: Registries
       hint: 'remove `blocked = true` from its [[registry]] entry to pull from it',
     });
   }
-  const name = ref.toString();
+  const name = storedName(ref);
   let lastError: unknown;
   for (const endpoint of target.endpoints) {
     const rewritten = endpoint.reference;

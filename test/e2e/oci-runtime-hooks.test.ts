@@ -5,7 +5,7 @@
 import { access, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import test from 'ava';
-import { makeOciBundle, ociRuntime, ociRuntimeToFiles, ociState, processAlive, waitForStatus, type OciState } from '../helpers/lifecycle-oci.js';
+import { makeOciBundle, ociRuntime, ociRuntimeToFiles, ociState, processAlive, waitForStatus, writeConfig, type OciState } from '../helpers/lifecycle-oci.js';
 
 const exists = (path: string): Promise<boolean> => access(path).then(() => true, () => false);
 
@@ -40,7 +40,6 @@ test('hooks run in lifecycle order, each with the state JSON on stdin', async (t
     poststart: [recorder(host, 'poststart')],
     poststop: [recorder(host, 'poststop')],
   };
-  const { writeConfig } = await import('../helpers/lifecycle-oci.js');
   await writeConfig(bundle, config);
 
   const created = await ociRuntimeToFiles(bundle, ['create', '--bundle', bundle.dir, 'h1'], 'create-h1');
@@ -99,7 +98,6 @@ test('a hook that outlives its timeout is killed and create fails', async (t) =>
   t.teardown(() => bundle.remove());
   const config = JSON.parse(await readFile(join(bundle.dir, 'config.json'), 'utf8')) as Record<string, any>;
   config.hooks = { createRuntime: [{ path: '/bin/sh', args: ['sh', '-c', `echo $$ > ${bundle.out}/hook-pid; exec /bin/sleep 600`], timeout: 1 }] };
-  const { writeConfig } = await import('../helpers/lifecycle-oci.js');
   await writeConfig(bundle, config);
   const created = await ociRuntimeToFiles(bundle, ['create', '--bundle', bundle.dir, 'h3'], 'create-h3');
   t.not(created.exitCode, 0);

@@ -1,0 +1,168 @@
+// A container's status, derived — never stored — from the files the native
+// monitor and runtime keep (docs/runtime-native.md, "State directory"): a pid
+// alone could have been reused, so a process counts as the container's only
+// when its /proc start time (stat field 22) matches the recorded one. ps reads
+// these files directly instead of spawning `hutch-runtime state` per container.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** podman's container states that hutch can be in. */
+export type ContainerStatus = 'created' | 'running' | 'paused' | 'exited' | 'stopped';
+
+/** `ROOT/ID/container.json`, written by `hutch-runtime create` once the init waits. */
+export interface NativeContainerFile {
+  pid: number;
+  pidStartTime: number;
+  created?: string;
+}
+
+/** `ROOT/ID/monitor.json`, written by the monitor after each start. */
+export interface MonitorFile {
+  monitorPid: number;
+  monitorStartTime: number;
+  containerPid: number;
+  containerStartTime: number;
+  startedAt: string;
+  restartCount: number;
+}
+
+/** `ROOT/ID/exit.json`, written by the monitor after each exit. */
+export interface ExitFile {
+  exitCode: number;
+  signal?: number;
+  finishedAt: string;
+  oomKilled?: boolean;
+  restartCount?: number;
+}
+
+/** `containers/<id>/state.json`: the last exit, kept after the runtime state is gone. */
+export interface PersistedExit {
+  status: 'exited';
+  exitCode: number;
+  startedAt: string;
+  finishedAt: string;
+  restartCount?: number;
+}
+
+/** The legacy foreground runtime state (`RUNROOT/ID/state.json` of `hutch-runtime run --state-dir`). */
+export interface ForegroundRuntimeState {
+  status: string;
+  pid?: number;
+}
+
+/** Everything read from disk about one container, before any decision. */
+export interface StateInputs {
+  /** The runtime state directory exists (the container was started by the monitor). */
+  runtimeDir: boolean;
+  container: NativeContainerFile | null;
+  execFifo: boolean;
+  monitor: MonitorFile | null;
+  exit: ExitFile | null;
+  persisted: PersistedExit | null;
+  foreground: ForegroundRuntimeState | null;
+  /** Start time of a live, non-zombie process, by pid; null when there is none. */
+  startTimeOf: (pid: number) => number | null;
+}
+
+/** What ps, inspect and the lifecycle verbs know about a container's state. */
+export interface ContainerState {
+  status: ContainerStatus;
+  /** Host pid of the container's init while it is created or running. */
+  pid: number | null;
+  exitCode: number | null;
+  startedAt: string | null;
+  finishedAt: string | null;
+  restartCount: number;
+  /** The native monitor is alive (a restart may still happen, exit.json is yet to come). */
+  monitorAlive: boolean;
+  /** The runtime state directory exists and must be deleted before the next start. */
+  hasRuntimeState: boolean;
+}
+
+/** Derives the status from the files (pure; unit-tested with fixtures). */
+export function deriveState(inputs: StateInputs): ContainerState {
+  const monitorAlive = inputs.monitor !== null && inputs.startTimeOf(inputs.monitor.monitorPid) === inputs.monitor.monitorStartTime;
+  const base = {
+    pid: null,
+    exitCode: null,
+    startedAt: inputs.monitor?.startedAt ?? inputs.persisted?.startedAt ?? null,
+    finishedAt: null,
+    restartCount: inputs.monitor?.restartCount ?? inputs.persisted?.restartCount ?? 0,
+    monitorAlive,
+    hasRuntimeState: inputs.runtimeDir,
+  };
+  if (inputs.runtimeDir) {
+    // No container.json yet: the monitor is still creating it ("creating" in runtime-spec terms).
+    if (inputs.container === null) {
+      return monitorAlive || inputs.monitor === null ? { ...base, status: 'created' } : { ...base, status: 'stopped' };
+    }
+    const alive = inputs.startTimeOf(inputs.container.pid) === inputs.container.pidStartTime;
+    if (alive) return { ...base, status: inputs.execFifo ? 'created' : 'running', pid: inputs.container.pid };
+    // A restarted container rewrites container.json; an exit.json older than the current start is stale.
+    const exit = inputs.exit;
+    if (exit !== null && (inputs.monitor === null || exit.finishedAt >= inputs.monitor.startedAt)) {
+      return { ...base, status: 'exited', exitCode: exit.exitCode, finishedAt: exit.finishedAt };
+    }
+    // The init is gone but no exit was recorded: the monitor died with it, or is about to write exit.json.
+    return { ...base, status: 'stopped' };
+  }
+  if (inputs.foreground?.status === 'running' && inputs.foreground.pid !== undefined && inputs.startTimeOf(inputs.foreground.pid) !== null) {
+    return { ...base, status: 'running', pid: inputs.foreground.pid };
+  }
+  if (inputs.persisted !== null) {
+    return { ...base, status: 'exited', exitCode: inputs.persisted.exitCode, finishedAt: inputs.persisted.finishedAt };
+  }
+  return { ...base, status: 'created' };
+}
+
+/** Start time (clock ticks since boot, /proc/PID/stat field 22) of a live process, or null for none or a zombie. */
+export function processStartTime(pid: number, proc = '/proc'): number | null {
+  let text: string;
+  try {
+    text = readFileSync(`${proc}/${pid}/stat`, 'latin1');
+  } catch {
+    return null;
+  }
+  // The command name (field 2) may contain spaces and parentheses: fields resume after the last ')'.
+  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  if (fields[0] === 'Z' || fields[0] === 'X') return null;
+  const start = Number(fields[19]);
+  return Number.isFinite(start) ? start : null;
+}
+
+function readJson<T>(path: string): T | null {
+  try {
+    const text = readFileSync(path, 'utf8');
+    return text === '' ? null : (JSON.parse(text) as T);
+  } catch {
+    // Missing, or caught between the monitor's create and rename: treated as not written yet.
+    return null;
+  }
+}
+
+/** Where a container's files live for the lifecycle. */
+export interface StateLocation {
+  /** containers/<id>/ in the storage root. */
+  containerDir: string;
+  /** The monitor's --root (the runtime state root). */
+  runtimeRoot: string;
+  /** The runroot, where a foreground `run` keeps its runtime-spec state. */
+  runroot: string;
+  id: string;
+}
+
+/** Reads the files of one container and derives its state. */
+export function readContainerState(location: StateLocation, startTimeOf: (pid: number) => number | null = processStartTime): ContainerState {
+  const dir = join(location.runtimeRoot, location.id);
+  const runtimeDir = existsSync(dir);
+  return deriveState({
+    runtimeDir,
+    container: runtimeDir ? readJson<NativeContainerFile>(join(dir, 'container.json')) : null,
+    execFifo: runtimeDir && existsSync(join(dir, 'exec.fifo')),
+    monitor: runtimeDir ? readJson<MonitorFile>(join(dir, 'monitor.json')) : null,
+    exit: runtimeDir ? readJson<ExitFile>(join(dir, 'exit.json')) : null,
+    persisted: readJson<PersistedExit>(join(location.containerDir, 'state.json')),
+    foreground: runtimeDir ? null : readJson<ForegroundRuntimeState>(join(location.runroot, location.id, 'state.json')),
+    startTimeOf,
+  });
+}
