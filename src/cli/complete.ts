@@ -26,31 +26,34 @@ export function formatCandidates(candidates: readonly { value: string; descripti
     .join('');
 }
 
+/** Prints the candidates for the words after `__complete` in `argv` (the arguments after `hutch`). */
+export async function runCompletion(argv: readonly string[]): Promise<void> {
+  try {
+    const words = completionWords(argv);
+    const [{ loadCommands, commandBooleanFlags }, { buildCommandTable, GLOBAL_FLAGS }, { commandWordIndex, completeWords }, { fileSources }, { defaultPaths }, { homedir }] = await Promise.all([
+      import('./commands.js'),
+      import('./completion-table.js'),
+      import('./completion-words.js'),
+      import('./completion-sources.js'),
+      import('../paths.js'),
+      import('node:os'),
+    ]);
+    // Only the command being typed is loaded, as main.ts does; all of them while its name is still partial.
+    const index = commandWordIndex(words, GLOBAL_FLAGS);
+    const modules = await loadCommands(index >= 0 && index < words.length - 1 ? words[index] : undefined);
+    const table = buildCommandTable(modules, (name) => commandBooleanFlags(name) !== undefined);
+    const sources = fileSources(defaultPaths(process.env).root, process.cwd(), process.env.HOME || homedir());
+    process.stdout.write(formatCandidates(completeWords(words.length > 0 ? words : [''], table, sources)));
+  } catch {
+    // Nothing to offer rather than an error in the middle of the user's command line.
+  }
+}
+
 const complete: CommandModule<GlobalOptions, GlobalOptions> = {
   command: '__complete [words..]',
   describe: false,
   builder: (yargs) => yargs.parserConfiguration({ 'unknown-options-as-args': true }).strict(false),
-  handler: async () => {
-    try {
-      const words = completionWords(process.argv.slice(2));
-      const [{ loadCommands, commandBooleanFlags }, { buildCommandTable, GLOBAL_FLAGS }, { commandWordIndex, completeWords }, { fileSources }, { defaultPaths }, { homedir }] = await Promise.all([
-        import('./commands.js'),
-        import('./completion-table.js'),
-        import('./completion-words.js'),
-        import('./completion-sources.js'),
-        import('../paths.js'),
-        import('node:os'),
-      ]);
-      // Only the command being typed is loaded, as main.ts does; all of them while its name is still partial.
-      const index = commandWordIndex(words, GLOBAL_FLAGS);
-      const modules = await loadCommands(index >= 0 && index < words.length - 1 ? words[index] : undefined);
-      const table = buildCommandTable(modules, (name) => commandBooleanFlags(name) !== undefined);
-      const sources = fileSources(defaultPaths(process.env).root, process.cwd(), process.env.HOME || homedir());
-      process.stdout.write(formatCandidates(completeWords(words.length > 0 ? words : [''], table, sources)));
-    } catch {
-      // Nothing to offer rather than an error in the middle of the user's command line.
-    }
-  },
+  handler: () => runCompletion(process.argv.slice(2)),
 };
 
 export default complete;

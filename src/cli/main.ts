@@ -17,6 +17,12 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   enableCompileCache();
+  // Completion runs on every Tab press: it parses its words itself, so yargs is not loaded for it.
+  if (argv[0] === '__complete') {
+    const { runCompletion } = await import('./complete.js');
+    await runCompletion(argv);
+    return;
+  }
   const commandIndex = argv.findIndex((arg, i) => !arg.startsWith('-') && !GLOBAL_VALUE_FLAGS.has(argv[i - 1] ?? ''));
   const [{ default: yargs }, { LOG_LEVELS, setLogLevel }, { UsageError }, { loadCommands, commandBooleanFlags }, { reportError }, { insertSeparatorAfterFirstPositional }] = await Promise.all([
     import('yargs'),

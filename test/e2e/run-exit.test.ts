@@ -45,7 +45,7 @@ test('a command killed by SIGTERM gives 143', async (t) => {
   t.is(result.exitCode, 143, result.stderr);
 });
 
-test('pid 1 killed from the host gives 128+9 and --rm still removes the container', async (t) => {
+test.serial('pid 1 killed from the host gives 128+9 and --rm still removes the container', async (t) => {
   const { image } = t.context;
   const before = await containerIds(image);
   const { subprocess } = await spawnHutch(['run', '--rm', image.ref, '/bin/reporter', 'sleep', '120'], { store: image.store, timeout: 60_000 });
@@ -76,7 +76,7 @@ test('a file that is not executable gives 126', async (t) => {
   t.is((await runIn(t.context.image, [], ['/tmp'])).exitCode, 126);
 });
 
-test('a bad flag or value gives 125 and starts nothing', async (t) => {
+test.serial('a bad flag or value gives 125 and starts nothing', async (t) => {
   const { image } = t.context;
   const before = await containerIds(image);
   for (const flags of [['--no-such-flag'], ['--network', 'bogus'], ['--ulimit', 'bogus=1'], ['--cap-add', 'NOT_A_CAP'], ['-v', 'relative:/x']]) {
@@ -95,7 +95,7 @@ test('SIGTERM to hutch reaches the container: with --init a sleeping command end
   await waitForLine(subprocess.stdout!, /"sleeping"/);
   subprocess.kill('SIGTERM');
   const result = await subprocess;
-  t.is(result.exitCode, 143, String(result.stderr));
+  t.is(result.exitCode, 143, `signal ${result.signal}: ${String(result.stderr)}`);
 });
 
 test('SIGINT to hutch reaches the container: with --init a sleeping command ends with 130', async (t) => {
@@ -104,7 +104,7 @@ test('SIGINT to hutch reaches the container: with --init a sleeping command ends
   await waitForLine(subprocess.stdout!, /"sleeping"/);
   subprocess.kill('SIGINT');
   const result = await subprocess;
-  t.is(result.exitCode, 130, String(result.stderr));
+  t.is(result.exitCode, 130, `signal ${result.signal}: ${String(result.stderr)}`);
 });
 
 test('SIGTERM to hutch reaches a pid 1 shell that traps it', async (t) => {
@@ -117,7 +117,7 @@ test('SIGTERM to hutch reaches a pid 1 shell that traps it', async (t) => {
   t.regex(String(result.stdout), /trapped/);
 });
 
-test('--rm removes the container directory; without it the container stays', async (t) => {
+test.serial('--rm removes the container directory; without it the container stays', async (t) => {
   const { image } = t.context;
   const before = await containerIds(image);
   t.is((await runIn(image, [], ['true'])).exitCode, 0);
