@@ -36,7 +36,7 @@
         "addon/state.cc",
         "addon/hooks.cc",
         "addon/lifecycle.cc",
-        "addon/logfile.cc",
+        "addon/remove-tree.cc",
         "addon/monitor.cc",
         "addon/exec.cc"
       ],
@@ -55,6 +55,17 @@
       "cflags_cc": ["-std=c++17", "-Wall", "-Wextra", "-Os", "-fno-exceptions", "-fno-rtti"],
       "ldflags!": ["-rdynamic"],
       "ldflags": ["-static", "-s"]
+    },
+    {
+      "target_name": "hutch-monitor",
+      "type": "executable",
+      "sources": ["addon/monitor-main.cc", "addon/logfile.cc"],
+      "defines": ["_GNU_SOURCE"],
+      "cflags_cc!": ["-fno-exceptions", "-std=gnu++1y", "-std=gnu++17"],
+      "cflags_cc": ["-std=c++17", "-Wall", "-Wextra", "-Os", "-fno-exceptions", "-fno-rtti",
+                    "-fno-asynchronous-unwind-tables", "-ffunction-sections", "-fdata-sections"],
+      "ldflags!": ["-rdynamic"],
+      "ldflags": ["-static", "-s", "-Wl,--gc-sections"]
     }
   ]
 }

@@ -38,13 +38,11 @@ void write_id_map_file(const std::string& pid, IdKind kind, const IdMap& map);
 // process may write gid_map (user_namespaces(7), since Linux 3.19).
 void deny_setgroups(const std::string& pid);
 
-// Runs /usr/bin/newuidmap or newgidmap for `pid` and waits for it; on failure
-// throws "newuidmap 1234: exit 1 (its stderr)".
-void run_id_map_helper(pid_t pid, IdKind kind, const IdMap& map);
-
 // Writes both maps of `pid`, choosing per map: direct write when running as
 // root on the host or when the map is the caller's own single id; the helper
-// otherwise. Must run in the user namespace that is the parent of pid's.
+// otherwise (newuidmap and newgidmap run at the same time, and both are
+// reaped before any failure is thrown). Must run in the user namespace that
+// is the parent of pid's.
 void write_id_maps(pid_t pid, const IdMap& uid_map, const IdMap& gid_map);
 
 }  // namespace hutch

@@ -26,6 +26,7 @@
 #include "namespaces.h"
 #include "process.h"
 #include "pty.h"
+#include "remove-tree.h"
 #include "runtime-error.h"
 
 namespace hutch {
@@ -50,7 +51,7 @@ struct InitContext {
   int sync;
   pid_t parent;
   sigset_t old_mask;
-  SeccompFilter* filter;
+  SeccompFilter* filter;  // null with linux.seccomp: the init compiles it (during the id maps)
   bool detach;
   int stdio[3];
   int exec_fd;    // detach: init reads one byte from it (exec.fifo)
@@ -114,17 +115,23 @@ bool setgroups_allowed_here() {
 
     // Phase B: id maps. The parent writes them (it alone can run
     // newuidmap for us); /proc/<pid> of a non-dumpable process is owned by
-    // root, so we are dumpable just for that moment.
+    // root, so we are dumpable just for that moment. Meanwhile seccomp is
+    // compiled here, before any mount (host libraries are reachable): it
+    // takes about as long as newuidmap/newgidmap, which we would only wait for.
     const NamespaceSpec* user = c.find_namespace(CLONE_NEWUSER);
+    SeccompFilter* filter = x.filter;
+    const bool compile_here = filter == nullptr && c.has_seccomp;
     std::string msg;
     int fd = -1;
     if (c.creates(CLONE_NEWUSER)) {
       if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) != 0) throw sys_error_plain("prctl PR_SET_DUMPABLE", errno);
       send_byte(x.sync, kMsgReadyForMaps);
+      if (compile_here) filter = compile_seccomp(c.seccomp);
       if (recv_large(x.sync, &msg, &fd) != 1 || msg[0] != kMsgMapsWritten) _exit(kExitRuntimeError);
       if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) throw sys_error_plain("prctl PR_SET_DUMPABLE", errno);
-    } else if (user != nullptr) {
-      join_namespace(*user);
+    } else {
+      if (compile_here) filter = compile_seccomp(c.seccomp);
+      if (user != nullptr) join_namespace(*user);
     }
 
     // Phase C: become root of the user namespace for the setup.
@@ -180,6 +187,7 @@ bool setgroups_allowed_here() {
     // Phase I: limits, working directory, the executable.
     apply_rlimits(c.process);
     if (c.process.has_umask) umask(c.process.umask);
+    create_cwd(c.process.cwd, c.process.uid, c.process.gid);
     enter_cwd(c.process.cwd);
     std::string exe = find_executable(c.process);
     std::vector<char*> args;
@@ -208,7 +216,7 @@ bool setgroups_allowed_here() {
     // capabilities, no_new_privs and seccomp, last of all.
     close_fds_on_exec();
     if (sigprocmask(SIG_SETMASK, &x.old_mask, nullptr) != 0) throw sys_error_plain("sigprocmask", errno);
-    apply_security(c.process, groups_ok, x.filter);
+    apply_security(c.process, groups_ok, filter);
 
     // Phase L: execve. The sync socket (or start fifo) closes on success.
     execve(exe.c_str(), args.data(), env.data());
@@ -379,7 +387,6 @@ int do_create(const Global& g, const std::vector<std::string>& args) {
     throw RuntimeError("create: `process.terminal` is true: --console-socket is required (the runtime does not stay to relay the terminal)");
   }
   if (!c.process.terminal && !console.empty()) throw RuntimeError("create: --console-socket given but `process.terminal` is false");
-  SeccompFilter* filter = c.has_seccomp ? compile_seccomp(c.seccomp) : nullptr;
   make_dirs(g.root);
   std::string dir = g.root + "/" + id;
   if (mkdir(dir.c_str(), 0700) != 0) {
@@ -395,7 +402,7 @@ int do_create(const Global& g, const std::vector<std::string>& args) {
     CreateOptions o;
     o.dir = dir;
     o.detach = true;
-    CreatedContainer cc = create_container(c, id, o, filter, old_mask);
+    CreatedContainer cc = create_container(c, id, o, nullptr, old_mask);
     if (cc.master >= 0) {
       try {
         send_console(console, cc.master);
@@ -563,7 +570,6 @@ int do_run(const Global& g, const std::vector<std::string>& args) {
   std::string bundle = w.has("--bundle") ? w.get("--bundle") : w.has("-b") ? w.get("-b") : ".";
   Config c = load_config(bundle);
   validate_namespaces(c);
-  SeccompFilter* filter = c.has_seccomp ? compile_seccomp(c.seccomp) : nullptr;
   sigset_t old_mask;
   block_supervised_signals(&old_mask);
   int signal_fd = open_signal_fd();
@@ -578,7 +584,7 @@ int do_run(const Global& g, const std::vector<std::string>& args) {
     write_file_atomic(dir, kConfigCopy, c.raw_json);
     CreateOptions o;
     o.dir = dir;
-    cc = create_container(c, id, o, filter, old_mask);
+    cc = create_container(c, id, o, nullptr, old_mask);
     write_pid_file(w.get("--pid-file"), cc.pid);
   } catch (...) {
     remove_state_dir(dir);
@@ -703,8 +709,24 @@ CreatedContainer create_container(const Config& c, const std::string& id, const 
         if (!msg.empty() && msg[0] == kMsgError) throw decode_error(msg);
         throw RuntimeError("container init exited before its id maps were written");
       }
-      write_id_maps(child, c.uid_mappings, c.gid_mappings);
-      send_byte(sync, kMsgMapsWritten);
+      try {
+        write_id_maps(child, c.uid_mappings, c.gid_mappings);
+        // Only now can /proc/<pid>/ns/user be opened: the init is dumpable
+        // until it reads the reply.
+        if (o.keep_userns) {
+          const std::string ns = "/proc/" + std::to_string(child) + "/ns/user";
+          cc.userns_fd = open(ns.c_str(), O_RDONLY | O_CLOEXEC);
+          if (cc.userns_fd < 0) throw sys_error("open", ns, errno);
+        }
+        send_byte(sync, kMsgMapsWritten);
+      } catch (const RuntimeError&) {
+        // An init that failed meanwhile (compiling seccomp) reported why
+        // before it exited, and its exit is what made the maps fail.
+        std::string pending(kMaxMessage, '\0');
+        ssize_t n = recv(sync, &pending[0], pending.size(), MSG_DONTWAIT);
+        if (n > 0 && pending[0] == kMsgError) throw decode_error(pending.substr(0, static_cast<size_t>(n)));
+        throw;
+      }
     }
     // The hook point: runtime-namespace hooks with the state of a
     // container being created.
@@ -741,6 +763,7 @@ CreatedContainer create_container(const Config& c, const std::string& id, const 
   } catch (...) {
     close(sync);
     if (cc.master >= 0) close(cc.master);
+    if (cc.userns_fd >= 0) close(cc.userns_fd);
     kill(child, SIGKILL);
     while (waitpid(child, nullptr, 0) < 0 && errno == EINTR) {
     }
@@ -861,36 +884,74 @@ bool is_stop_signal(int sig) {
   }
 }
 
+namespace {
+
+// --remove-on-exit: the tree holds files of the container's mapped ids, which
+// only a process with capabilities in its user namespace may delete. The
+// runtime enters that namespace itself as its last act (the container and its
+// mount namespace are gone), instead of starting a second runtime to re-create one.
+void remove_after_exit(const RemovalTarget& target, const Config& c, int userns_fd) {
+  const NamespaceSpec* user = c.find_namespace(CLONE_NEWUSER);
+  std::string error;
+  int fd = userns_fd;
+  if (fd < 0 && user != nullptr && !user->path.empty()) {
+    fd = open(user->path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) error = sys_error("open", user->path, errno).what();
+  }
+  if (error.empty() && fd >= 0 && setns(fd, CLONE_NEWUSER) != 0) error = sys_error_plain("setns CLONE_NEWUSER", errno).what();
+  if (fd >= 0) close(fd);
+  if (error.empty()) error = remove_tree(target);
+  else error = "remove `" + target.path + "`: " + error;
+  if (!error.empty()) print_error(error);
+}
+
+}  // namespace
+
 [[noreturn]] void legacy_run(int argc, char** argv) {
-  std::string bundle, id, state_root;
+  std::string bundle, id, state_root, remove_dir;
   for (int i = 2; i < argc; i++) {
     std::string arg = argv[i];
-    if (i + 1 < argc && (arg == "--bundle" || arg == "--id" || arg == "--state-dir")) {
+    if (i + 1 < argc && (arg == "--bundle" || arg == "--id" || arg == "--state-dir" || arg == "--remove-on-exit")) {
       std::string v = argv[++i];
-      (arg == "--bundle" ? bundle : arg == "--id" ? id : state_root) = v;
+      (arg == "--bundle" ? bundle : arg == "--id" ? id : arg == "--state-dir" ? state_root : remove_dir) = v;
     } else {
       throw RuntimeError("run: unexpected argument `" + arg + "`");
     }
   }
   if (bundle.empty() || id.empty()) throw RuntimeError("run: --bundle and --id are required");
   validate_container_id(id, "run");
+  const bool remove = !remove_dir.empty();
+  RemovalTarget target;
+  if (remove) target = check_removal_target(remove_dir);
   Config c = load_config(bundle);
   validate_namespaces(c);
-  SeccompFilter* filter = c.has_seccomp ? compile_seccomp(c.seccomp) : nullptr;
   // Signals are collected through a signalfd from now on, so none is lost
   // between clone and supervision.
   sigset_t old_mask;
   block_supervised_signals(&old_mask);
   int signal_fd = open_signal_fd();
-  CreatedContainer cc = create_container(c, id, CreateOptions{}, filter, old_mask);
+  CreateOptions o;
+  o.keep_userns = remove;
+  CreatedContainer cc = create_container(c, id, o, nullptr, old_mask);
   std::string dir = state_root.empty() ? "" : state_root + "/" + id;
   if (!dir.empty()) {
     make_dirs(dir);
     write_file_atomic(dir, "state.json", state_json(cc.record, "running", true) + "\n");
   }
   int code = supervise(cc.pid, cc.master, signal_fd);
-  if (!dir.empty()) write_file_atomic(dir, "state.json", state_json(cc.record, "stopped", false) + "\n");
+  // A removed container has no state left to report.
+  if (!dir.empty() && !remove) write_file_atomic(dir, "state.json", state_json(cc.record, "stopped", false) + "\n");
   run_hooks_warn(c.hooks.poststop, "poststop", state_json(cc.record, "stopped", false));
+  if (remove) {
+    if (!dir.empty()) {
+      try {
+        remove_state_dir(dir);
+      } catch (const RuntimeError& e) {
+        print_error(e.what());
+      }
+    }
+    remove_after_exit(target, c, cc.userns_fd);
+  }
   exit(code);
 }
 

@@ -19,11 +19,13 @@ struct CreateOptions {
   std::string dir;            // the container's state directory; empty: none (legacy `run`)
   bool detach = false;        // stop at the exec fifo and outlive the caller (no PDEATHSIG)
   int stdio[3] = {-1, -1, -1};  // fds that become the container's 0-2; -1 keeps ours
+  bool keep_userns = false;     // hold the new user namespace open (CreatedContainer::userns_fd)
 };
 
 struct CreatedContainer {
   pid_t pid = 0;
   int master = -1;  // pty master when process.terminal
+  int userns_fd = -1;  // keep_userns: the init's user namespace, usable after it exited
   ContainerRecord record;
 };
 
@@ -31,7 +33,8 @@ struct CreatedContainer {
 // returns once the init waits at the exec fifo (status created, record
 // written); otherwise once execve succeeded. prestart/createRuntime hooks
 // run here (runtime namespace), createContainer/startContainer in the init.
-// On failure the init is killed and the error rethrown.
+// A null filter with linux.seccomp set makes the init compile it while the
+// id maps are written. On failure the init is killed and the error rethrown.
 CreatedContainer create_container(const Config& c, const std::string& id, const CreateOptions& o, SeccompFilter* filter,
                                   const sigset_t& old_mask);
 
@@ -52,7 +55,7 @@ bool is_stop_signal(int sig);
 // --root directory; args are the words after the verb. Returns the exit status.
 int lifecycle_main(const std::string& root, const std::string& verb, const std::vector<std::string>& args);
 
-// Legacy foreground form: run --bundle DIR --id ID [--state-dir DIR].
+// Legacy foreground form: run --bundle DIR --id ID [--state-dir DIR] [--remove-on-exit DIR].
 [[noreturn]] void legacy_run(int argc, char** argv);
 
 }  // namespace hutch

@@ -9,72 +9,93 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "runtime-error.h"
-
 namespace hutch {
 
-LogFile::LogFile(const std::string& path, uint64_t max_size) : path_(path), max_size_(max_size) { open_file(); }
+namespace {
 
-LogFile::~LogFile() {
-  if (fd_ >= 0) close(fd_);
+void put_digits(char* out, uint64_t v, int width) {
+  for (int i = width - 1; i >= 0; i--) {
+    out[i] = static_cast<char>('0' + v % 10);
+    v /= 10;
+  }
 }
 
-void LogFile::open_file() {
-  fd_ = open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
-  if (fd_ < 0) throw sys_error("open", path_, errno);
+}  // namespace
+
+void format_rfc3339(int64_t sec, long nsec, char out[30]) {
+  // Civil date from days since 1970-01-01 (H. Hinnant's days_from_civil
+  // inverse; eras of 400 years, March-based years).
+  int64_t days = sec / 86400, rem = sec % 86400;
+  if (rem < 0) {
+    rem += 86400;
+    days--;
+  }
+  const int64_t z = days + 719468;
+  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const int64_t doe = z - era * 146097;
+  const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const int64_t mp = (5 * doy + 2) / 153;
+  const int64_t day = doy - (153 * mp + 2) / 5 + 1;
+  const int64_t month = mp < 10 ? mp + 3 : mp - 9;
+  const int64_t year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+  put_digits(out, static_cast<uint64_t>(year), 4);
+  out[4] = '-';
+  put_digits(out + 5, static_cast<uint64_t>(month), 2);
+  out[7] = '-';
+  put_digits(out + 8, static_cast<uint64_t>(day), 2);
+  out[10] = 'T';
+  put_digits(out + 11, static_cast<uint64_t>(rem / 3600), 2);
+  out[13] = ':';
+  put_digits(out + 14, static_cast<uint64_t>(rem / 60 % 60), 2);
+  out[16] = ':';
+  put_digits(out + 17, static_cast<uint64_t>(rem % 60), 2);
+  out[19] = '.';
+  put_digits(out + 20, static_cast<uint64_t>(nsec), 9);
+  out[29] = 'Z';
+}
+
+int LogFile::open_file(const char* path, uint64_t max_size) {
+  const size_t len = strlen(path);
+  // Room for the ".1" of the rotated name.
+  if (len + 3 > sizeof path_) return ENAMETOOLONG;
+  memcpy(path_, path, len + 1);
+  max_size_ = max_size;
+  fd_ = open(path_, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd_ < 0) return errno;
   struct stat st;
   size_ = fstat(fd_, &st) == 0 ? static_cast<uint64_t>(st.st_size) : 0;
+  return 0;
 }
 
 void LogFile::record(const char* stream, char flag, const char* text, size_t len) {
   struct timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
-  struct tm tm;
-  gmtime_r(&ts.tv_sec, &tm);
-  // Formatted by hand: snprintf would pull much of stdio's code into the
-  // monitor's resident set on every record.
-  char head[80];
-  char* h = head;
-  auto put = [&h](unsigned v, int width) {
-    for (int i = width - 1; i >= 0; i--) {
-      h[i] = static_cast<char>('0' + v % 10);
-      v /= 10;
-    }
-    h += width;
-  };
-  put(static_cast<unsigned>(tm.tm_year + 1900), 4);
-  *h++ = '-';
-  put(static_cast<unsigned>(tm.tm_mon + 1), 2);
-  *h++ = '-';
-  put(static_cast<unsigned>(tm.tm_mday), 2);
-  *h++ = 'T';
-  put(static_cast<unsigned>(tm.tm_hour), 2);
-  *h++ = ':';
-  put(static_cast<unsigned>(tm.tm_min), 2);
-  *h++ = ':';
-  put(static_cast<unsigned>(tm.tm_sec), 2);
-  *h++ = '.';
-  put(static_cast<unsigned>(ts.tv_nsec), 9);
-  *h++ = 'Z';
+  char head[48];
+  format_rfc3339(ts.tv_sec, ts.tv_nsec, head);
+  char* h = head + 30;
   *h++ = ' ';
   for (const char* p = stream; *p != '\0'; p++) *h++ = *p;
   *h++ = ' ';
   *h++ = flag;
   *h++ = ' ';
-  const int n = static_cast<int>(h - head);
-  const size_t total = static_cast<size_t>(n) + len + 1;
+  const size_t n = static_cast<size_t>(h - head);
+  const size_t total = n + len + 1;
   if (max_size_ > 0 && size_ > 0 && size_ + total > max_size_) {
     // Keep one rotated file, as podman's k8s-file driver does.
+    char rotated[sizeof path_];
+    const size_t plen = strlen(path_);
+    memcpy(rotated, path_, plen);
+    memcpy(rotated + plen, ".1", 3);
     close(fd_);
-    rename(path_.c_str(), (path_ + ".1").c_str());
-    fd_ = open(path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
+    rename(path_, rotated);
+    fd_ = open(path_, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
     size_ = 0;
-    if (fd_ < 0) return;
   }
   if (fd_ < 0) return;
   // One writev per record: an O_APPEND record is never split by a reader
   // that follows the file.
-  struct iovec iov[3] = {{head, static_cast<size_t>(n)}, {const_cast<char*>(text), len}, {const_cast<char*>("\n"), 1}};
+  struct iovec iov[3] = {{head, n}, {const_cast<char*>(text), len}, {const_cast<char*>("\n"), 1}};
   size_t left = total;
   int idx = 0;
   while (left > 0) {

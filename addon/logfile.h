@@ -1,11 +1,13 @@
 // The container log kept by the monitor, in the k8s-file format podman
 // and the kubelet use: "<RFC3339Nano> <stdout|stderr> <F|P> <text>\n", P
 // marking a piece of a longer line; rotated to FILE.1 at a size limit.
+// Free of exceptions and of the heap: it runs in the long-lived, static
+// hutch-monitor, whose resident set is the per-container cost.
 #pragma once
 
-#include <cstddef>
-#include <cstdint>
-#include <string>
+#include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
 
 namespace hutch {
 
@@ -14,9 +16,9 @@ class LogFile {
   // Longest text of one record; a longer line continues in the next (P).
   static constexpr size_t kMaxLine = 16384;
 
-  // Opens (appends to) path; max_size 0 means no rotation.
-  LogFile(const std::string& path, uint64_t max_size);
-  ~LogFile();
+  // Opens (appends to) path; max_size 0 means no rotation. Returns 0 or an
+  // errno value (ENAMETOOLONG when path does not fit).
+  int open_file(const char* path, uint64_t max_size);
 
   // Appends what a read from the stream returned. Every complete line is
   // one F record; the trailing piece without newline is written at once as
@@ -25,11 +27,16 @@ class LogFile {
 
  private:
   void record(const char* stream, char flag, const char* text, size_t len);
-  void open_file();
-  std::string path_;
-  uint64_t max_size_;
+  char path_[PATH_MAX] = {};
+  uint64_t max_size_ = 0;
   uint64_t size_ = 0;
   int fd_ = -1;
 };
+
+// Formats a CLOCK_REALTIME time as RFC 3339 with nanoseconds, UTC
+// ("2026-11-22T14:18:41.827432685Z", 30 characters, no terminator). By hand
+// rather than gmtime_r: glibc's reads /etc/localtime (stdio, malloc) on
+// first use, which would stay in the monitor's resident set.
+void format_rfc3339(int64_t sec, long nsec, char out[30]);
 
 }  // namespace hutch

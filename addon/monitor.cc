@@ -1,26 +1,24 @@
+// `hutch-runtime monitor`: the entry point that starts a container under its
+// own monitor (the static hutch-monitor executable, addon/monitor-main.cc),
+// and `monitor --child`, the create-and-start step that monitor delegates
+// back to this runtime.
 #include "monitor.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <malloc.h>
-#include <sys/mman.h>
-#include <sys/prctl.h>
-#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "config.h"
 #include "lifecycle.h"
-#include "logfile.h"
+#include "pty.h"
 #include "runtime-error.h"
 #include "seccomp.h"
 #include "state.h"
@@ -29,21 +27,12 @@ namespace hutch {
 
 namespace {
 
-constexpr int kMaxClients = 8;
-// Attach framing (SOCK_SEQPACKET): monitor → client packets start with one
-// byte naming the stream; client → monitor packets are stdin bytes as is.
-constexpr char kAttachStdout = 1;
-constexpr char kAttachStderr = 2;
-
-enum class Restart { kNo, kOnFailure, kAlways, kUnlessStopped };
-
 struct MonitorArgs {
   std::string bundle, id, root, log;
+  std::string restart_text = "no";
   uint64_t log_max = 0;
   bool terminal = false;
   bool keep_stdin = false;
-  Restart restart = Restart::kNo;
-  unsigned max_restarts = 0;  // on-failure:N; 0 = unlimited
   std::vector<std::string> exit_command;
 };
 
@@ -77,14 +66,10 @@ MonitorArgs parse_monitor(const std::vector<std::string>& args) {
         if (v.empty() || v.find_first_not_of("0123456789") != std::string::npos) throw RuntimeError("monitor: --log-max-size must be a number of bytes");
         a.log_max = strtoull(v.c_str(), nullptr, 10);
       } else {
-        if (v == "no") a.restart = Restart::kNo;
-        else if (v == "always") a.restart = Restart::kAlways;
-        else if (v == "unless-stopped") a.restart = Restart::kUnlessStopped;
-        else if (v == "on-failure") a.restart = Restart::kOnFailure;
-        else if (v.compare(0, 11, "on-failure:") == 0 && v.size() > 11 && v.find_first_not_of("0123456789", 11) == std::string::npos) {
-          a.restart = Restart::kOnFailure;
-          a.max_restarts = static_cast<unsigned>(strtoul(v.c_str() + 11, nullptr, 10));
-        } else {
+        a.restart_text = v;
+        const bool on_failure_n = v.compare(0, 11, "on-failure:") == 0 && v.size() > 11 && v.size() <= 20 &&
+                                  v.find_first_not_of("0123456789", 11) == std::string::npos;
+        if (v != "no" && v != "always" && v != "unless-stopped" && v != "on-failure" && !on_failure_n) {
           throw RuntimeError("monitor: --restart `" + v + "` must be no, on-failure[:N], always or unless-stopped");
         }
       }
@@ -111,348 +96,131 @@ void write_all(int fd, const std::string& s) {
   }
 }
 
-// The monitor lives as long as its container, so its resident set is what
-// it costs per container (target: 1 MiB). Setup touched much of libc's and
-// our own text; those clean file pages are dropped from our page tables
-// (they stay in the page cache, shared) and only the few the loop uses
-// fault back in. Only r-x mappings: they are never written, so nothing is
-// lost (a written private page would be).
-void shed_text_pages() {
-  malloc_trim(0);
-  int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return;
-  char buf[16384];
-  size_t len = 0;
-  for (;;) {
-    ssize_t n = read(fd, buf + len, sizeof buf - 1 - len);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    len += static_cast<size_t>(n);
-    if (len == sizeof buf - 1) break;
-  }
-  close(fd);
-  buf[len] = '\0';
-  for (char* line = buf; line != nullptr && *line != '\0';) {
-    char* next = strchr(line, '\n');
-    if (next != nullptr) *next++ = '\0';
-    unsigned long start = 0, end = 0;
-    char perms[8] = {};
-    if (sscanf(line, "%lx-%lx %7s", &start, &end, perms) == 3 && strcmp(perms, "r-xp") == 0 && strchr(line, '[') == nullptr) {
-      madvise(reinterpret_cast<void*>(start), end - start, MADV_DONTNEED);
-    }
-    line = next;
-  }
+void send_message(int sock, const std::string& m) {
+  ssize_t n;
+  do n = send(sock, m.data(), m.size(), MSG_NOSIGNAL); while (n < 0 && errno == EINTR);
 }
 
-struct Stream {
-  int fd = -1;
-  const char* name;
-  char tag;
-};
-
-class Monitor {
- public:
-  Monitor(const MonitorArgs& a, Config& c, SeccompFilter* filter, std::string dir)
-      : a_(a), c_(c), filter_(filter), dir_(std::move(dir)) {}
-
-  [[noreturn]] void run(int report_fd);
-
- private:
-  bool run_once(bool first, int* report_fd);
-  void loop(pid_t pid, Stream out[2], int input);
-  void accept_client();
-  void broadcast(char tag, const char* data, size_t len);
-  void write_exit(int status);
-  void run_exit_command();
-
-  const MonitorArgs& a_;
-  Config& c_;
-  SeccompFilter* filter_;
-  std::string dir_;
-  LogFile* log_ = nullptr;
-  int signal_fd_ = -1;
-  int listen_fd_ = -1;
-  int clients_[kMaxClients];
-  int exit_code_ = 0;
-  unsigned restarts_ = 0;
-};
-
-void Monitor::accept_client() {
-  int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
-  if (fd < 0) return;
-  for (int& c : clients_) {
-    if (c < 0) {
-      c = fd;
-      return;
-    }
-  }
-  close(fd);
-}
-
-void Monitor::broadcast(char tag, const char* data, size_t len) {
-  char pkt[1 + LogFile::kMaxLine];
-  pkt[0] = tag;
-  memcpy(pkt + 1, data, len);
-  for (int& c : clients_) {
-    if (c < 0) continue;
-    // A slow client is dropped rather than ever blocking the container.
-    if (send(c, pkt, len + 1, MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
-      close(c);
-      c = -1;
-    }
-  }
-}
-
-void Monitor::loop(pid_t pid, Stream out[2], int input) {
-  bool exited = false;
-  int status = 0;
-  char buf[LogFile::kMaxLine];
-  shed_text_pages();
-  for (;;) {
-    struct pollfd fds[4 + kMaxClients];
-    nfds_t n = 0;
-    fds[n++] = {signal_fd_, POLLIN, 0};
-    fds[n++] = {listen_fd_, POLLIN, 0};
-    fds[n++] = {out[0].fd, POLLIN, 0};
-    fds[n++] = {out[1].fd, POLLIN, 0};
-    for (int c : clients_) fds[n++] = {c, POLLIN, 0};
-    if (exited && out[0].fd < 0 && out[1].fd < 0) break;
-    // After the exit only buffered output remains: wait briefly for it, a
-    // leaked writer (a process that left the container) must not keep us.
-    int rc = poll(fds, n, exited ? 1000 : -1);
-    if (rc < 0 && errno == EINTR) continue;
-    if (rc == 0 && exited) break;
-    if ((fds[0].revents & POLLIN) != 0) {
-      struct signalfd_siginfo si;
-      if (read(signal_fd_, &si, sizeof si) == static_cast<ssize_t>(sizeof si)) {
-        int sig = static_cast<int>(si.ssi_signo);
-        if (sig == SIGCHLD) {
-          int st;
-          pid_t w;
-          // Subreaper: orphans of the exit command or of a joined pid namespace land here too.
-          while ((w = waitpid(-1, &st, WNOHANG)) > 0) {
-            if (w == pid) {
-              exited = true;
-              status = st;
-            }
-          }
-        } else if (!exited) {
-          kill(pid, sig);
-        }
-      }
-    }
-    if ((fds[1].revents & POLLIN) != 0) accept_client();
-    for (int s = 0; s < 2; s++) {
-      if (out[s].fd < 0 || (fds[2 + s].revents & (POLLIN | POLLHUP | POLLERR)) == 0) continue;
-      ssize_t r = read(out[s].fd, buf, sizeof buf);
-      if (r > 0) {
-        log_->write(out[s].name, buf, static_cast<size_t>(r));
-        broadcast(out[s].tag, buf, static_cast<size_t>(r));
-      } else if (r == 0 || (errno != EINTR && errno != EAGAIN)) {
-        // EIO on a pty master: every slave fd is closed.
-        close(out[s].fd);
-        out[s].fd = -1;
-      }
-    }
-    for (int i = 0; i < kMaxClients; i++) {
-      if (clients_[i] < 0 || (fds[4 + i].revents & (POLLIN | POLLHUP | POLLERR)) == 0) continue;
-      ssize_t r = recv(clients_[i], buf, sizeof buf, MSG_DONTWAIT);
-      if (r > 0) {
-        if (input >= 0 && !exited) {
-          const char* p = buf;
-          size_t left = static_cast<size_t>(r);
-          while (left > 0) {
-            ssize_t w = write(input, p, left);
-            if (w < 0 && errno == EINTR) continue;
-            if (w <= 0) break;
-            p += w;
-            left -= static_cast<size_t>(w);
-          }
-        }
-      } else if (r == 0 || (errno != EINTR && errno != EAGAIN)) {
-        close(clients_[i]);
-        clients_[i] = -1;
-      }
-    }
-  }
-  for (Stream* s = out; s < out + 2; s++) {
-    if (s->fd >= 0 && s->fd != out[0].fd) close(s->fd);
-  }
-  if (out[0].fd >= 0) close(out[0].fd);
-  if (!exited) {
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
-  }
-  write_exit(status);
-}
-
-void Monitor::write_exit(int status) {
-  std::string json = "{\"exitCode\":";
-  if (WIFSIGNALED(status)) {
-    exit_code_ = 128 + WTERMSIG(status);
-    json += std::to_string(exit_code_) + ",\"signal\":" + std::to_string(WTERMSIG(status));
+// This executable's own path. The sealed copy we run from has none, but
+// fexecve kept the caller's argv[0]: resolved like execvp did (a name
+// without '/' through PATH, else from the working directory, unchanged so far).
+std::string own_path() {
+  std::string argv0;
+  if (!read_small_file("/proc/self/cmdline", &argv0)) throw RuntimeError("monitor: /proc/self/cmdline is missing");
+  argv0 = argv0.c_str();
+  std::vector<std::string> tries;
+  if (argv0.find('/') != std::string::npos) {
+    tries.push_back(argv0);
   } else {
-    exit_code_ = WEXITSTATUS(status);
-    json += std::to_string(exit_code_);
+    const char* path = getenv("PATH");
+    std::string dirs = path != nullptr ? path : "/usr/local/bin:/usr/bin:/bin";
+    size_t pos = 0;
+    for (;;) {
+      size_t colon = dirs.find(':', pos);
+      std::string d = dirs.substr(pos, colon == std::string::npos ? std::string::npos : colon - pos);
+      tries.push_back((d.empty() ? "." : d) + "/" + argv0);
+      if (colon == std::string::npos) break;
+      pos = colon + 1;
+    }
   }
-  json += ",\"finishedAt\":" + json_string(rfc3339_now()) + ",\"oomKilled\":false,\"restartCount\":" +
-          std::to_string(restarts_) + "}\n";
-  try {
-    write_file_atomic(dir_, kExitFile, json);
-  } catch (const RuntimeError&) {
-    // `delete --force` may have removed the directory already.
+  for (const std::string& t : tries) {
+    char resolved[PATH_MAX];
+    if (access(t.c_str(), X_OK) == 0 && realpath(t.c_str(), resolved) != nullptr) return resolved;
   }
+  throw RuntimeError("monitor: cannot locate hutch-runtime from argv[0] `" + argv0 + "` (run it by its path)");
 }
 
-// Returns false when the container could not be created or started.
-bool Monitor::run_once(bool first, int* report_fd) {
-  int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
-  int outp[2] = {-1, -1}, errp[2] = {-1, -1}, inp[2] = {-1, -1};
-  CreateOptions o;
-  o.dir = dir_;
-  o.detach = true;
-  if (!c_.process.terminal) {
-    if (pipe2(outp, O_CLOEXEC) != 0 || pipe2(errp, O_CLOEXEC) != 0) throw sys_error_plain("pipe2", errno);
-    if (a_.keep_stdin && pipe2(inp, O_CLOEXEC) != 0) throw sys_error_plain("pipe2", errno);
-    o.stdio[0] = inp[0] >= 0 ? inp[0] : devnull;
-    o.stdio[1] = outp[1];
-    o.stdio[2] = errp[1];
-  } else {
-    for (int& s : o.stdio) s = devnull;
+// `hutch-runtime monitor --child --report-fd N --bundle DIR --id ID --root DIR
+// [--stdio IN,OUT,ERR]`, run by hutch-monitor: creates the container from
+// the stored config.json in ROOT/ID (the init is cloned here, so it becomes
+// the monitor's when we exit), starts it, and reports on the socket N: the
+// pty master ('T', SCM_RIGHTS), then "P<pid> <start time>" or
+// "E<status> <message>". Our own stdio stay /dev/null (hook output included).
+int child_main(const std::vector<std::string>& args) {
+  int report = -1;
+  std::string bundle, id, root;
+  int stdio[3] = {-1, -1, -1};
+  for (size_t i = 1; i + 1 < args.size(); i += 2) {
+    const std::string& k = args[i];
+    const std::string& v = args[i + 1];
+    if (k == "--report-fd") report = atoi(v.c_str());
+    else if (k == "--bundle") bundle = v;
+    else if (k == "--id") id = v;
+    else if (k == "--root") root = v;
+    else if (k == "--stdio") sscanf(v.c_str(), "%d,%d,%d", &stdio[0], &stdio[1], &stdio[2]);
   }
-  sigset_t none;
-  sigemptyset(&none);
-  CreatedContainer cc;
+  if (report < 0 || fcntl(report, F_SETFD, FD_CLOEXEC) != 0) throw RuntimeError("monitor --child: --report-fd is required (internal to hutch-monitor)");
+  for (int fd : stdio) {
+    if (fd >= 0) fcntl(fd, F_SETFD, FD_CLOEXEC);
+  }
   try {
-    unlink((dir_ + "/" + kUserStopped).c_str());
-    cc = create_container(c_, a_.id, o, filter_, none);
-    for (int fd : {inp[0], outp[1], errp[1], devnull}) {
+    validate_container_id(id, "monitor");
+    const std::string dir = container_dir(root, id);
+    Config c = load_config_file(dir + "/" + kConfigCopy, bundle);
+    SeccompFilter* filter = c.has_seccomp ? compile_seccomp(c.seccomp) : nullptr;
+    CreateOptions o;
+    o.dir = dir;
+    o.detach = true;
+    for (int i = 0; i < 3; i++) o.stdio[i] = stdio[i];
+    sigset_t none;
+    sigemptyset(&none);
+    CreatedContainer cc = create_container(c, id, o, filter, none);
+    for (int fd : stdio) {
       if (fd >= 0) close(fd);
     }
-    devnull = -1;
-    start_created(dir_, cc.record, c_);
+    if (cc.master >= 0) {
+      send_fd(report, 'T', cc.master);
+      close(cc.master);
+    }
+    start_created(dir, cc.record, c);
+    send_message(report, "P" + std::to_string(cc.pid) + " " + std::to_string(cc.record.start_time));
   } catch (const RuntimeError& e) {
-    for (int fd : {inp[0], inp[1], outp[0], outp[1], errp[0], errp[1], devnull}) {
-      if (fd >= 0) close(fd);
-    }
-    if (first) {
-      write_all(*report_fd, "E" + std::to_string(e.exit_code()) + " " + e.what());
-      _exit(e.exit_code());
-    }
-    log_->write("stderr", e.what(), strlen(e.what()));
-    log_->write("stderr", "\n", 1);
-    return false;
+    send_message(report, "E" + std::to_string(e.exit_code()) + " " + e.what());
+    return e.exit_code();
   }
-  write_file_atomic(dir_, kMonitorFile,
-                    "{\"monitorPid\":" + std::to_string(getpid()) + ",\"monitorStartTime\":" +
-                        std::to_string(process_start_time(getpid())) + ",\"containerPid\":" + std::to_string(cc.pid) +
-                        ",\"containerStartTime\":" + std::to_string(cc.record.start_time) + ",\"startedAt\":" +
-                        json_string(rfc3339_now()) + ",\"restartCount\":" + std::to_string(restarts_) + "}\n");
-  if (first) {
-    write_all(*report_fd, "P" + std::to_string(cc.pid));
-    close(*report_fd);
-    *report_fd = -1;
-  }
-  Stream out[2] = {{-1, "stdout", kAttachStdout}, {-1, "stderr", kAttachStderr}};
-  int input = -1;
-  if (c_.process.terminal) {
-    out[0].fd = cc.master;
-    input = cc.master;
-  } else {
-    out[0].fd = outp[0];
-    out[1].fd = errp[0];
-    input = inp[1];
-  }
-  loop(cc.pid, out, input);
-  if (inp[1] >= 0) close(inp[1]);
-  return true;
-}
-
-void Monitor::run_exit_command() {
-  if (a_.exit_command.empty()) return;
-  pid_t pid = fork();
-  if (pid != 0) return;
-  setsid();
-  sigset_t none;
-  sigemptyset(&none);
-  sigprocmask(SIG_SETMASK, &none, nullptr);
-  signal(SIGHUP, SIG_DFL);
-  signal(SIGPIPE, SIG_DFL);
-  std::vector<char*> argv;
-  for (const std::string& s : a_.exit_command) argv.push_back(const_cast<char*>(s.c_str()));
-  argv.push_back(nullptr);
-  execvp(argv[0], argv.data());
-  _exit(127);
-}
-
-void Monitor::run(int report_fd) {
-  for (int& c : clients_) c = -1;
-  LogFile log(a_.log, a_.log_max);
-  log_ = &log;
-  sigset_t mask;
-  sigemptyset(&mask);
-  for (int s : {SIGCHLD, SIGINT, SIGTERM, SIGQUIT, SIGUSR1, SIGUSR2}) sigaddset(&mask, s);
-  sigprocmask(SIG_BLOCK, &mask, nullptr);
-  signal_fd_ = signalfd(-1, &mask, SFD_CLOEXEC);
-  if (signal_fd_ < 0) throw sys_error_plain("signalfd", errno);
-
-  std::string sock = dir_ + "/" + kAttachSocket;
-  struct sockaddr_un addr = {};
-  addr.sun_family = AF_UNIX;
-  if (sock.size() >= sizeof addr.sun_path) throw RuntimeError("monitor: attach socket path `" + sock + "` is too long for a unix socket");
-  memcpy(addr.sun_path, sock.c_str(), sock.size());
-  listen_fd_ = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-  if (listen_fd_ < 0) throw sys_error_plain("socket AF_UNIX", errno);
-  unlink(sock.c_str());
-  if (bind(listen_fd_, reinterpret_cast<struct sockaddr*>(&addr), sizeof addr) != 0) throw sys_error("bind", sock, errno);
-  if (listen(listen_fd_, kMaxClients) != 0) throw sys_error("listen", sock, errno);
-
-  bool first = true;
-  for (;;) {
-    bool ok = run_once(first, &report_fd);
-    first = false;
-    struct stat st;
-    const bool user_stopped = lstat((dir_ + "/" + kUserStopped).c_str(), &st) == 0;
-    bool again = false;
-    if (ok && !user_stopped) {
-      switch (a_.restart) {
-        case Restart::kNo: break;
-        case Restart::kOnFailure: again = exit_code_ != 0 && (a_.max_restarts == 0 || restarts_ < a_.max_restarts); break;
-        case Restart::kAlways:
-        case Restart::kUnlessStopped: again = true; break;
-      }
-    }
-    if (!again) break;
-    restarts_++;
-  }
-  for (int& c : clients_) {
-    if (c >= 0) close(c);
-  }
-  close(listen_fd_);
-  unlink(sock.c_str());
-  run_exit_command();
-  _exit(0);
+  return 0;
 }
 
 }  // namespace
 
 int monitor_main(const std::vector<std::string>& args) {
+  if (!args.empty() && args[0] == "--child") return child_main(args);
   MonitorArgs a = parse_monitor(args);
   Config c = load_config(a.bundle);
   if (a.terminal != c.process.terminal) {
     throw RuntimeError(std::string("monitor: --terminal ") + (a.terminal ? "given" : "missing") + " but config.json `process.terminal` is " +
                        (c.process.terminal ? "true" : "false"));
   }
-  SeccompFilter* filter = c.has_seccomp ? compile_seccomp(c.seccomp) : nullptr;
+  const std::string runtime = own_path();
+  const std::string monitor = runtime.substr(0, runtime.rfind('/') + 1) + "hutch-monitor";
+  if (access(monitor.c_str(), X_OK) != 0) throw sys_error("monitor: access", monitor, errno);
   make_dirs(a.root);
   std::string dir = a.root + "/" + a.id;
   if (mkdir(dir.c_str(), 0700) != 0) {
     if (errno == EEXIST) throw RuntimeError("monitor: container `" + a.id + "` already exists");
     throw sys_error("mkdir", dir, errno);
   }
-  write_file_atomic(dir, kConfigCopy, c.raw_json);
+  try {
+    write_file_atomic(dir, kConfigCopy, c.raw_json);
+  } catch (...) {
+    remove_state_dir(dir);
+    throw;
+  }
   int report[2];
   if (pipe2(report, O_CLOEXEC) != 0) throw sys_error_plain("pipe2", errno);
+  std::vector<std::string> words = {monitor, "--report-fd", std::to_string(report[1]), "--runtime", runtime,
+                                    "--bundle", c.bundle, "--id", a.id, "--root", a.root, "--log", a.log,
+                                    "--restart", a.restart_text};
+  if (a.log_max > 0) words.insert(words.end(), {"--log-max-size", std::to_string(a.log_max)});
+  if (a.terminal) words.push_back("--terminal");
+  if (a.keep_stdin) words.push_back("--stdin");
+  if (!a.exit_command.empty()) {
+    words.push_back("--exit-command");
+    words.insert(words.end(), a.exit_command.begin(), a.exit_command.end());
+  }
+  std::vector<char*> argv;
+  for (std::string& w : words) argv.push_back(&w[0]);
+  argv.push_back(nullptr);
   fflush(stdout);
   pid_t mid = fork();
   if (mid < 0) throw sys_error_plain("fork", errno);
@@ -463,23 +231,15 @@ int monitor_main(const std::vector<std::string>& args) {
     setsid();
     pid_t mon = fork();
     if (mon != 0) _exit(mon < 0 ? kExitRuntimeError : 0);
-    signal(SIGHUP, SIG_IGN);
-    signal(SIGPIPE, SIG_IGN);
-    prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
-    if (chdir("/") != 0) _exit(kExitRuntimeError);
+    // Nothing of the caller's may stay open in the monitor: its stdout is
+    // often a pipe the caller reads to end-of-file.
     int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
     for (int fd = 0; fd < 3; fd++) dup2(devnull, fd);
     if (devnull > 2) close(devnull);
-    try {
-      Monitor m(a, c, filter, dir);
-      m.run(report[1]);
-    } catch (const RuntimeError& e) {
-      write_all(report[1], "E" + std::to_string(e.exit_code()) + " " + e.what());
-      _exit(e.exit_code());
-    } catch (const std::exception& e) {
-      write_all(report[1], "E125 " + std::string(e.what()));
-      _exit(kExitRuntimeError);
-    }
+    fcntl(report[1], F_SETFD, 0);
+    execv(monitor.c_str(), argv.data());
+    write_all(report[1], "E125 exec `" + monitor + "`: " + errno_text(errno));
+    _exit(kExitRuntimeError);
   }
   close(report[1]);
   while (waitpid(mid, nullptr, 0) < 0 && errno == EINTR) {

@@ -1,7 +1,6 @@
-// The per-container monitor (conmon's role): a daemon that is the
-// container's parent outside its namespaces, keeps its stdout/stderr (or
-// pty master), writes the log, serves attach clients, forwards signals,
-// records the exit, restarts by policy and runs the exit command.
+// The per-container monitor (conmon's role) is the static hutch-monitor
+// executable (addon/monitor-main.cc); this is its entry point in
+// hutch-runtime and the container creation it delegates back here.
 #pragma once
 
 #include <string>
@@ -11,7 +10,8 @@ namespace hutch {
 
 // `hutch-runtime monitor ...` (args: the words after "monitor"). Returns in
 // the calling process once the container started (printing its pid) or
-// failed; the monitor itself lives on, detached.
+// failed; the monitor itself lives on, detached. `monitor --child ...` is
+// the create-and-start step run by hutch-monitor.
 int monitor_main(const std::vector<std::string>& args);
 
 }  // namespace hutch

@@ -136,6 +136,47 @@ void enter_cwd(const std::string& cwd) {
   if (getcwd(buf, sizeof buf) == nullptr || buf[0] != '/') throw RuntimeError("chdir `" + cwd + "`: outside the container's root");
 }
 
+void create_cwd(const std::string& cwd, uint32_t uid, uint32_t gid) {
+  int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (root < 0) throw sys_error("open", "/", errno);
+  std::string prefix;
+  size_t start = 1;
+  while (start <= cwd.size()) {
+    size_t end = cwd.find('/', start);
+    if (end == std::string::npos) end = cwd.size();
+    std::string name = cwd.substr(start, end - start);
+    start = end + 1;
+    if (name.empty() || name == ".") continue;
+    std::string path = prefix + "/" + name;
+    // Each component is resolved inside the root (symlinks cannot lead out);
+    // only a missing one is created, in its resolved parent.
+    int existing = open_in_root(root, path, O_PATH | O_DIRECTORY);
+    if (existing >= 0) {
+      close(existing);
+    } else if (errno == ENOENT && name != "..") {
+      int parent = open_in_root(root, prefix.empty() ? "/" : prefix, O_PATH | O_DIRECTORY);
+      if (parent < 0) {
+        int err = errno;
+        close(root);
+        throw sys_error("create working directory", prefix.empty() ? "/" : prefix, err);
+      }
+      int rc = mkdirat(parent, name.c_str(), 0755);
+      int err = errno;
+      if (rc == 0 && fchownat(parent, name.c_str(), uid, gid, AT_SYMLINK_NOFOLLOW) != 0) {
+        rc = -1;
+        err = errno;
+      }
+      close(parent);
+      if (rc != 0 && err != EEXIST) {
+        close(root);
+        throw sys_error("create working directory", path, err);
+      }
+    }
+    prefix = path;
+  }
+  close(root);
+}
+
 std::string find_executable(const ProcessSpec& p) {
   const std::string& prog = p.args[0];
   if (prog.find('/') != std::string::npos) return prog;

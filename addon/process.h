@@ -18,6 +18,9 @@ void apply_rlimits(const ProcessSpec& p);
 // chdir to process.cwd resolved inside the root; refuses magic links such as
 // /proc/self/fd/N (CVE-2024-21626) and anything that leaves the root.
 void enter_cwd(const std::string& cwd);
+// Creates the missing components of `cwd` inside the current root (as podman
+// and docker do for a working directory the image lacks), owned by uid:gid.
+void create_cwd(const std::string& cwd, uint32_t uid, uint32_t gid);
 
 // Resolves args[0] with the container's PATH (from process.env), as execvp
 // would, but before execve so that failures get 126/127 and a clear message.

@@ -3,7 +3,7 @@
 //
 // Modes:
 //   userns-exec --uid-map C:H:N[,...] --gid-map C:H:N[,...] [--mount-ns] -- PROG ARG...
-//   run --bundle DIR --id ID [--state-dir DIR]
+//   run --bundle DIR --id ID [--state-dir DIR] [--remove-on-exit DIR]
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -45,7 +45,7 @@ namespace {
 
 constexpr const char* kUsage =
     "usage: hutch-runtime userns-exec --uid-map C:H:N[,...] --gid-map C:H:N[,...] [--mount-ns] -- PROG [ARG...]\n"
-    "       hutch-runtime run --bundle DIR --id ID [--state-dir DIR]\n"
+    "       hutch-runtime run --bundle DIR --id ID [--state-dir DIR] [--remove-on-exit DIR]\n"
     "       hutch-runtime [--root DIR] create [--bundle DIR] [--pid-file F] [--console-socket S] ID\n"
     "       hutch-runtime [--root DIR] start|state|list|kill ID [SIGNAL]|delete [--force] ID\n"
     "       hutch-runtime [--root DIR] run [--bundle DIR] [--pid-file F] ID\n"

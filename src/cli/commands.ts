@@ -3,6 +3,7 @@
 import type { CommandModule } from 'yargs';
 import type { GlobalOptions } from './context.js';
 import { containerFlags } from './run-flags.js';
+import { execFlags } from './exec.js';
 
 // yargs types each module by its own options; the list is heterogeneous by design.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -13,6 +14,25 @@ type AnyCommand = CommandModule<GlobalOptions, any>;
 // option tables and helpers, which every other command would pay for.
 const COMMAND_MODULES: Record<string, () => Promise<{ default: AnyCommand }>> = {
   run: () => import('./run.js'),
+  create: () => import('./create.js'),
+  start: () => import('./start.js'),
+  stop: () => import('./stop.js'),
+  kill: () => import('./kill.js'),
+  restart: () => import('./restart.js'),
+  rm: () => import('./rm.js'),
+  wait: () => import('./wait.js'),
+  ps: () => import('./ps.js'),
+  logs: () => import('./logs.js'),
+  exec: () => import('./exec.js'),
+  attach: () => import('./attach.js'),
+  inspect: () => import('./inspect.js'),
+  top: () => import('./top.js'),
+  port: () => import('./port.js'),
+  rename: () => import('./rename.js'),
+  pause: () => import('./pause.js'),
+  unpause: () => import('./unpause.js'),
+  container: () => import('./container.js'),
+  runtime: () => import('./runtime.js'),
   pull: () => import('./pull.js'),
   images: () => import('./images.js'),
   rmi: () => import('./rmi.js'),
@@ -36,8 +56,28 @@ export async function loadCommands(word: string | undefined): Promise<AnyCommand
   return modules.map((module) => module.default);
 }
 
+function booleanNames(flags: Record<string, { type?: string; alias?: string }>): string[] {
+  return Object.entries(flags).flatMap(([name, option]) => (option.type === 'boolean' ? [name, ...(option.alias !== undefined ? [option.alias] : [])] : []));
+}
+
 /** Commands whose arguments after the first positional belong to the container, with their boolean flags. */
 export function commandBooleanFlags(command: string): ReadonlySet<string> | undefined {
-  if (command !== 'run') return undefined;
-  return new Set(Object.entries(containerFlags).flatMap(([name, option]) => (option.type === 'boolean' ? [name, ...('alias' in option ? [option.alias] : [])] : [])));
+  if (command === 'run') return new Set([...booleanNames(containerFlags), 'detach', 'd']);
+  if (command === 'create') return new Set(booleanNames(containerFlags));
+  if (command === 'exec') return new Set(booleanNames(execFlags));
+  return undefined;
+}
+
+/**
+ * Where the container's own arguments start to need protecting: the command
+ * word itself, or the verb after `container` (`hutch container exec ...`).
+ */
+export function separatorPoint(argv: readonly string[], commandIndex: number): { index: number; booleans: ReadonlySet<string> } | undefined {
+  let index = commandIndex;
+  if (argv[commandIndex] === 'container') {
+    index = argv.findIndex((arg, i) => i > commandIndex && !arg.startsWith('-'));
+    if (index < 0) return undefined;
+  }
+  const booleans = commandBooleanFlags(argv[index]!);
+  return booleans ? { index, booleans } : undefined;
 }

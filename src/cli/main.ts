@@ -11,6 +11,12 @@ const { version } = JSON.parse(readFileSync(new URL('../../package.json', import
 /** Global options that take a value, so their value is not mistaken for the command word. */
 const GLOBAL_VALUE_FLAGS = new Set(['--root', '--runroot', '--log-level']);
 
+// `hutch ps | head` closes the pipe early: stop quietly, as other Unix tools do.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw err;
+});
+
 async function main(argv: string[]): Promise<void> {
   if (argv.length === 1 && argv[0] === '--version') {
     process.stdout.write(`hutch version ${version}\n`);
@@ -24,7 +30,7 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   const commandIndex = argv.findIndex((arg, i) => !arg.startsWith('-') && !GLOBAL_VALUE_FLAGS.has(argv[i - 1] ?? ''));
-  const [{ default: yargs }, { LOG_LEVELS, setLogLevel }, { UsageError }, { loadCommands, commandBooleanFlags }, { reportError }, { insertSeparatorAfterFirstPositional }] = await Promise.all([
+  const [{ default: yargs }, { LOG_LEVELS, setLogLevel }, { UsageError }, { loadCommands, separatorPoint }, { reportError }, { insertSeparatorAfterFirstPositional }] = await Promise.all([
     import('yargs'),
     import('../log.js'),
     import('../errors.js'),
@@ -33,8 +39,8 @@ async function main(argv: string[]): Promise<void> {
     import('./split-command-args.js'),
   ]);
   const commands = await loadCommands(commandIndex >= 0 ? argv[commandIndex] : undefined);
-  const booleans = commandIndex >= 0 ? commandBooleanFlags(argv[commandIndex]!) : undefined;
-  const args = booleans ? insertSeparatorAfterFirstPositional(argv, commandIndex, booleans) : argv;
+  const split = commandIndex >= 0 ? separatorPoint(argv, commandIndex) : undefined;
+  const args = split ? insertSeparatorAfterFirstPositional(argv, split.index, split.booleans) : argv;
   let verbose = false;
   const parser = yargs(args)
     .scriptName('hutch')

@@ -2,11 +2,12 @@
 // it in the foreground; the exit status is the container's.
 import type { CommandModule } from 'yargs';
 import { createContext, type GlobalOptions } from './context.js';
+import { lifecycleFlags, type LifecycleFlagValues } from './detach-flags.js';
 import { containerFlags, toRawRunFlags, type ContainerFlagValues } from './run-flags.js';
 import { withStore } from './session.js';
 
 /** Options of `hutch run`. */
-export type RunCommandOptions = GlobalOptions & ContainerFlagValues;
+export type RunCommandOptions = GlobalOptions & ContainerFlagValues & LifecycleFlagValues & { detach?: boolean };
 
 const run: CommandModule<GlobalOptions, RunCommandOptions> = {
   command: 'run <image> [command..]',
@@ -16,11 +17,18 @@ const run: CommandModule<GlobalOptions, RunCommandOptions> = {
       .parserConfiguration({ 'populate--': true })
       .positional('image', { type: 'string', demandOption: true, describe: 'Image name or ID, or oci:DIR[:REF]' })
       .positional('command', { type: 'string', array: true, describe: 'Command and arguments (default: the image\'s)' })
-      .options(containerFlags),
+      .options(containerFlags)
+      .options(lifecycleFlags)
+      .option('detach', { alias: 'd', type: 'boolean', describe: 'Run in the background under a monitor and print the container ID' }),
   handler: async (argv) => {
+    if (argv.detach || argv.restart !== undefined || argv['log-opt'] !== undefined || argv.memory !== undefined || argv.cpus !== undefined || argv['pids-limit'] !== undefined || argv.label !== undefined) {
+      const { runMonitored } = await import('./run-detached.js');
+      process.exitCode = await runMonitored(argv);
+      return;
+    }
     const ctx = createContext(argv);
     // The pull machinery (registry client, registries.conf) loads only when the image is missing.
-    const [{ createFromCli }, { runForeground }, { removeContainerFiles }, { ensurePrivateDir }] = await Promise.all([
+    const [{ createFromCli }, { runForeground }, { forgetContainer }, { ensurePrivateDir }] = await Promise.all([
       import('../runtime/create-from-cli.js'),
       import('../runtime/run-foreground.js'),
       import('../runtime/container-store.js'),
@@ -37,9 +45,9 @@ const run: CommandModule<GlobalOptions, RunCommandOptions> = {
       });
       const stateDir = ensurePrivateDir(ctx.paths.runroot);
       try {
-        return await runForeground(container, { interactive: options.interactive, stateDir });
+        return await runForeground(container, { interactive: options.interactive, stateDir, removeOnExit: Boolean(argv.rm) });
       } finally {
-        if (argv.rm) await removeContainerFiles(store, container.record.id);
+        if (argv.rm) await forgetContainer(store, container.record.id);
       }
     });
     if (exitCode === 125) {

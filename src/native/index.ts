@@ -1,5 +1,6 @@
 // Finds and loads the native parts built by node-gyp (the hutch.node addon and
-// the hutch-runtime executable), reporting every path tried when they are missing.
+// the hutch-runtime, hutch-init and hutch-monitor executables), reporting every
+// path tried when they are missing.
 import { accessSync, constants } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
@@ -78,4 +79,9 @@ export function runtimeExecutablePath(): string {
 /** Path of the built, statically linked hutch-init executable that `--init` bind-mounts into the container. */
 export function initExecutablePath(): string {
   return builtExecutable('hutch-init');
+}
+
+/** Path of the built, statically linked hutch-monitor executable that `hutch-runtime monitor` starts per container. */
+export function monitorExecutablePath(): string {
+  return builtExecutable('hutch-monitor');
 }

@@ -3,7 +3,7 @@
 // (config.json, generated /etc files) and its overlay upper/work dirs.
 // Creation and name changes happen under the store lock, so names stay unique
 // across concurrent hutch processes.
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { HutchError, NotFoundError, fromNodeError } from '../errors.js';
 import type { Store } from '../storage/store.js';
@@ -120,7 +120,11 @@ export async function createContainerRecord(store: Store, request: NewContainer)
     }
     const id = newContainerId();
     const paths = containerPaths(store.root, id);
-    for (const dir of [paths.dir, paths.bundle, paths.upper, paths.work, paths.rootfs]) mkdirSync(dir, { recursive: true, mode: 0o700 });
+    for (const dir of [paths.dir, paths.bundle, paths.work, paths.rootfs]) mkdirSync(dir, { recursive: true, mode: 0o700 });
+    // overlayfs takes the root directory's attributes from the upper dir: it must be
+    // traversable by every container user (the container dir around it stays private).
+    mkdirSync(paths.upper, { mode: 0o755 });
+    chmodSync(paths.upper, 0o755);
     const record: ContainerRecord = { ...request, id, name: name ?? generateName(taken), created: new Date().toISOString() };
     // A --rm container lives for one command, so its record skips the two
     // fsyncs (tens of ms on ext4): a power cut can only leave it empty or missing.
@@ -161,4 +165,35 @@ export async function removeContainerFiles(store: Store, id: string): Promise<vo
   });
   if (!moved) throw new NotFoundError(`container ${id.slice(0, 12)} does not exist`);
   await removeTree(store.plan, doomed);
+}
+
+/**
+ * Drops what is left of a `run --rm` container once hutch-runtime's
+ * --remove-on-exit deleted its directory: normally nothing. An empty
+ * directory goes with rmdir under the store lock; anything more (the runtime
+ * failed before the container ran, or could not remove everything) takes the
+ * full removal, since subordinate ids may own it.
+ */
+export async function forgetContainer(store: Store, id: string): Promise<void> {
+  const { dir } = containerPaths(store.root, id);
+  // IDs are random and never reused, so a missing directory needs no lock.
+  if (!existsSync(dir)) return;
+  const left = await store.withStoreLock(() => {
+    try {
+      rmdirSync(dir);
+      return false;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') return false;
+      if (code === 'ENOTEMPTY' || code === 'EEXIST') return true;
+      throw fromNodeError(err, dir);
+    }
+  });
+  if (!left) return;
+  try {
+    await removeContainerFiles(store, id);
+  } catch (err) {
+    // Removed by a concurrent `hutch rm` in the meantime.
+    if (!(err instanceof NotFoundError)) throw err;
+  }
 }

@@ -15,6 +15,8 @@ export interface ForegroundOptions {
   interactive: boolean;
   /** Where hutch-runtime keeps the runtime-spec state of running containers. */
   stateDir: string;
+  /** --rm: hutch-runtime deletes the container's directory itself once the container exited. */
+  removeOnExit?: boolean;
 }
 
 /** What `state.json` in the container directory records after a foreground run. */
@@ -25,31 +27,35 @@ export interface ForegroundExit {
   finishedAt: string;
 }
 
-// Signals a terminal delivers to the whole foreground process group reach
-// hutch-runtime directly; forwarding them too would deliver them twice.
-const TERMINAL_SIGNALS = new Set<NodeJS.Signals>(['SIGINT', 'SIGQUIT', 'SIGTSTP', 'SIGWINCH']);
-const FORWARDED_SIGNALS: NodeJS.Signals[] = ['SIGTERM', 'SIGHUP', 'SIGUSR1', 'SIGUSR2'];
+// Every signal hutch receives reaches hutch-runtime exactly once, through
+// this process: without -t the runtime runs in a session of its own, so a
+// terminal's Ctrl-C (sent to the foreground process group) reaches only us;
+// with -t the terminal is in raw mode and raises no SIGINT, while its
+// SIGWINCH, which the runtime handles itself, needs no forwarding.
+const FORWARDED_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
 
 /** Runs the container and resolves with its exit status. */
 export async function runForeground(container: PreparedContainer, options: ForegroundOptions): Promise<number> {
   const startedAt = new Date().toISOString();
-  const child = spawn(runtimeExecutablePath(), ['run', '--bundle', container.paths.bundle, '--id', container.record.id, '--state-dir', options.stateDir], {
+  const args = ['run', '--bundle', container.paths.bundle, '--id', container.record.id, '--state-dir', options.stateDir];
+  if (options.removeOnExit) args.push('--remove-on-exit', container.paths.dir);
+  const child = spawn(runtimeExecutablePath(), args, {
     stdio: [options.interactive ? 'inherit' : 'ignore', 'inherit', 'inherit'],
+    detached: container.spec.process?.terminal !== true,
   });
-  const ignore = () => {};
   const forward = (signal: NodeJS.Signals) => child.kill(signal);
-  for (const signal of TERMINAL_SIGNALS) process.on(signal, ignore);
   for (const signal of FORWARDED_SIGNALS) process.on(signal, forward);
   try {
     const exitCode = await new Promise<number>((resolve, reject) => {
       child.once('error', (err) => reject(new HutchError('ERUNTIME', `cannot start hutch-runtime: ${err.message}`, { cause: err, hint: 'rebuild hutch (`npm rebuild hutch`)' })));
       child.once('exit', (code, signal) => resolve(code ?? 128 + (signal ? constants.signals[signal] : 0)));
     });
-    const record: ForegroundExit = { status: 'exited', exitCode, startedAt, finishedAt: new Date().toISOString() };
-    writeFileVolatile(join(container.paths.dir, 'state.json'), `${JSON.stringify(record)}\n`);
+    if (!options.removeOnExit) {
+      const record: ForegroundExit = { status: 'exited', exitCode, startedAt, finishedAt: new Date().toISOString() };
+      writeFileVolatile(join(container.paths.dir, 'state.json'), `${JSON.stringify(record)}\n`);
+    }
     return exitCode;
   } finally {
-    for (const signal of TERMINAL_SIGNALS) process.off(signal, ignore);
     for (const signal of FORWARDED_SIGNALS) process.off(signal, forward);
   }
 }

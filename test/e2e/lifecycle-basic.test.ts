@@ -2,6 +2,7 @@
 // run -d, ps, exec, stop, logs, rm, wait, kill, restart, rename, rm -f, prune,
 // inspect, top, create/start, --rm, --restart, names and IDs, pause.
 import anyTest, { type TestFn } from 'ava';
+import { spawnHutch } from '../helpers/installed-cli.js';
 import type { RunImage } from '../helpers/run-image.js';
 import { alive, eventually, h, inspect, ok, prepareLifecycleImage, psRows, psStatus, runDetached, waitForFileInContainer, waitForStatus } from '../helpers/lifecycle-cli.js';
 
@@ -129,7 +130,7 @@ test('rm refuses a running container; rm -f removes it and its process', async (
   t.regex(missing.stderr, /no such container|not found|does not exist/i);
 });
 
-test('container prune removes stopped containers only', async (t) => {
+test('container prune removes every container that is not running', async (t) => {
   const { image } = t.context;
   const running = await runDetached(image, []);
   const exited = await runDetached(image, [], ['true']);
@@ -141,7 +142,9 @@ test('container prune removes stopped containers only', async (t) => {
   const left = (await psRows(image)).map((row) => row.id);
   t.true(left.includes(running));
   t.false(left.includes(exited));
-  t.true(pruned.stdout.includes(created) !== left.includes(created), 'a created container is either pruned (podman) and reported, or kept');
+  // podman prunes every container that is not running, a created one too.
+  t.true(pruned.stdout.includes(created));
+  t.false(left.includes(created));
   await ok(image, ['rm', '-f', running]);
 });
 
@@ -158,7 +161,7 @@ test('inspect has podman\'s fields', async (t) => {
   t.true(running.Config.Env?.includes('FOO=bar'));
   t.deepEqual(running.Config.Labels, { k: 'v' });
   t.true(running.Mounts.some((m) => m.Destination === '/hosttmp' && m.Source === '/tmp'), JSON.stringify(running.Mounts));
-  t.is(running.HostConfig.RestartPolicy?.Name ?? '', running.HostConfig.RestartPolicy?.Name === 'no' ? 'no' : '');
+  t.true(['no', ''].includes(running.HostConfig.RestartPolicy?.Name ?? 'absent'), JSON.stringify(running.HostConfig.RestartPolicy));
   await ok(image, ['kill', id]);
   const exited = await waitForStatus(image, id, 'exited');
   t.false(exited.State.Running);
@@ -172,7 +175,7 @@ test('inspect has podman\'s fields', async (t) => {
 test('top lists the processes inside', async (t) => {
   const { image } = t.context;
   const id = await runDetached(image, [], ['sh', '-c', 'sleep 999 & exec sleep 1000']);
-  const top = await eventually('top shows both sleeps', () => h(image, ['top', id]), (r) => r.exitCode === 0 && (r.stdout.match(/sleep 99[09]/g) ?? []).length === 2);
+  const top = await eventually('top shows both sleeps', () => h(image, ['top', id]), (r) => r.exitCode === 0 && (r.stdout.match(/sleep (?:999|1000)\b/g) ?? []).length === 2);
   t.regex(top.stdout.split('\n')[0]!, /PID/);
   await ok(image, ['rm', '-f', id]);
   const gone = await h(image, ['top', id]);
@@ -231,8 +234,8 @@ test('names: validated, unique, generated adjective_noun; IDs: any unique prefix
   t.regex(name, /^[a-z]+_[a-z]+$/);
   t.is((await inspect(image, name)).Id, generated);
   t.is((await inspect(image, generated.slice(0, 12))).Id, generated);
-  t.is((await inspect(image, generated.slice(0, 5))).Id === generated || first.startsWith(generated.slice(0, 5)), true);
   // A prefix shared by two IDs is ambiguous; find the longest shared one among several containers.
+  t.timeout(300_000);
   const ids = [first, generated];
   for (let i = 0; i < 14; i++) ids.push((await ok(image, ['create', image.ref])).trim());
   let shared = '';
@@ -276,7 +279,8 @@ test('ps filters, -q, --format json and --size', async (t) => {
   t.false((await ok(image, ['ps', '-a', '-q', '--no-trunc', '--filter', 'status=exited'])).includes(up));
   t.is((await ok(image, ['ps', '-a', '-q', '--no-trunc', '--filter', 'label=role=up'])).trim(), up);
   t.is((await ok(image, ['ps', '-a', '-q', '--no-trunc', '--filter', `id=${down.slice(0, 10)}`])).trim(), down);
-  t.true((await ok(image, ['ps', '-a', '-q', '--filter', `ancestor=${image.ref}`])).includes(up.slice(0, 12)));
+  const imageId = image.image.configDigest.slice('sha256:'.length);
+  t.true((await ok(image, ['ps', '-a', '-q', '--filter', `ancestor=${imageId}`])).includes(up.slice(0, 12)));
   const short = (await ok(image, ['ps', '-a', '-q'])).trim().split('\n');
   t.true(short.every((line) => /^[0-9a-f]{12}$/.test(line)), short.join(','));
   const json = JSON.parse(await ok(image, ['ps', '-a', '--format', 'json'])) as { Id?: string; ID?: string; Names?: string[] | string; State?: string }[];
@@ -284,4 +288,42 @@ test('ps filters, -q, --format json and --size', async (t) => {
   const table = await ok(image, ['ps', '-a', '--size']);
   t.regex(table.split('\n')[0]!, /CONTAINER ID\s+IMAGE\s+COMMAND\s+CREATED\s+STATUS\s+PORTS\s+NAMES\s+SIZE/);
   await ok(image, ['rm', '-f', up, down]);
+});
+
+test('attach relays output until the container exits; start -i feeds stdin', async (t) => {
+  const { image } = t.context;
+  const id = await runDetached(image, [], ['sh', '-c', 'while [ ! -e /tmp/go ]; do echo waiting; sleep 0.2; done; echo after-attach; echo err-after >&2; exit 4']);
+  const { subprocess } = await spawnHutch(['attach', '--no-stdin', id], { store: image.store, timeout: 120_000 });
+  // A "waiting" line through attach proves it is connected; only then is the container told to finish.
+  await new Promise<void>((resolve, reject) => {
+    subprocess.stdout!.once('data', () => resolve());
+    subprocess.stdout!.once('end', () => reject(new Error('attach ended before any output')));
+  });
+  await ok(image, ['exec', id, 'touch', '/tmp/go']);
+  const result = await subprocess;
+  // podman's attach ends with 0 or the container's status depending on the version; both end with the container.
+  t.true([0, 4].includes(result.exitCode), String(result.stderr));
+  t.regex(String(result.stdout), /^(waiting\n)+after-attach\n$/);
+  t.regex(String(result.stderr), /err-after/);
+  await ok(image, ['rm', id]);
+
+  const fed = (await ok(image, ['create', '-i', image.ref, 'sh', '-c', 'read line; echo "got $line"'])).trim();
+  const started = await h(image, ['start', '-a', '-i', fed], { input: 'hello\n' });
+  t.is(started.exitCode, 0, started.stderr);
+  t.is(started.stdout, 'got hello\n');
+  await ok(image, ['rm', fed]);
+});
+
+test('stats reads what it can rootless; port prints nothing without published ports', async (t) => {
+  const { image } = t.context;
+  const id = await runDetached(image, ['--name', 'stats-box']);
+  await waitForStatus(image, id, 'running');
+  const stats = await h(image, ['stats', '--no-stream', id]);
+  t.is(stats.exitCode, 0, stats.stderr);
+  t.regex(stats.stdout, /stats-box|[0-9a-f]{12}/);
+  t.regex(stats.stdout.split('\n')[0]!, /CPU|MEM|PIDS/i);
+  const port = await h(image, ['port', id]);
+  t.is(port.exitCode, 0, port.stderr);
+  t.is(port.stdout.trim(), '');
+  await ok(image, ['rm', '-f', '-v', id]);
 });

@@ -35,7 +35,7 @@ test('create does not run the process; start runs it; kill stops it; delete remo
   t.regex(created.ociVersion, /^1\.\d+\.\d+/);
   t.deepEqual(created.annotations, { 'org.example.test': 'lifecycle' });
   t.true(Number.isInteger(created.pid) && created.pid! > 0);
-  t.is(Number((await readFile(pidFile, 'utf8')).trim()), created.pid);
+  t.is(Number((await readFile(pidFile, 'utf8')).trim()), created.pid ?? -1);
   t.true(await processAlive(created.pid!));
   t.false(await exists(join(bundle.out, 'ran')), 'create ran the user process');
 
@@ -228,4 +228,18 @@ test('ids outside [a-zA-Z0-9][a-zA-Z0-9_.-]* are refused', async (t) => {
     t.not(result.exitCode, 0, id);
   }
   t.is((await ociRuntime(bundle.root, ['list', '--quiet'])).stdout.trim(), '');
+});
+
+test('state is derived: a container killed behind the runtime\'s back is stopped, and delete works', async (t) => {
+  const bundle = await markerBundle();
+  t.teardown(() => bundle.remove());
+  await create(bundle, 'k9');
+  t.is((await ociRuntime(bundle.root, ['start', 'k9'])).exitCode, 0);
+  const { pid } = await ociState(bundle, 'k9');
+  process.kill(pid!, 'SIGKILL');
+  const stopped = await waitForStatus(bundle, 'k9', 'stopped');
+  t.is(stopped.pid, undefined);
+  const killStopped = await ociRuntime(bundle.root, ['kill', 'k9', 'KILL']);
+  t.not(killStopped.exitCode, 0, 'kill never reaches a pid that is no longer the container');
+  t.is((await ociRuntime(bundle.root, ['delete', 'k9'])).exitCode, 0);
 });

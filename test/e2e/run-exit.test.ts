@@ -100,7 +100,7 @@ test('SIGTERM to hutch reaches the container: with --init a sleeping command end
 
 test('SIGINT to hutch reaches the container: with --init a sleeping command ends with 130', async (t) => {
   const { image } = t.context;
-  const { subprocess } = await spawnHutch(['run', '--rm', '--init', image.ref, '/bin/reporter', 'sleep', '120'], { store: image.store, timeout: 60_000 });
+  const { subprocess } = await spawnHutch(['run', '--rm', '--init', image.ref, '/bin/reporter', 'sleep', '15'], { store: image.store, timeout: 60_000 });
   await waitForLine(subprocess.stdout!, /"sleeping"/);
   subprocess.kill('SIGINT');
   const result = await subprocess;

@@ -1,8 +1,9 @@
 import test from 'ava';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { listContainers } from '../../../src/runtime/container-store.js';
+import { containerPaths, forgetContainer, listContainers } from '../../../src/runtime/container-store.js';
+import { openStore } from '../../../src/storage/store.js';
 
 const ID_A = 'a'.repeat(64);
 const ID_B = 'b'.repeat(64);
@@ -30,4 +31,36 @@ test('an empty container.json (an unsynced --rm record after a power cut) is not
 test('a container.json with broken JSON is still reported as corrupt', (t) => {
   const root = storeWith(t, { [ID_A]: '{"id":' });
   t.throws(() => listContainers(root), { message: /is not valid JSON/ });
+});
+
+async function openedStore(t: { teardown: (fn: () => void | Promise<void>) => void }) {
+  const root = storeWith(t, {});
+  const store = await openStore(root, { plan: { mode: 'direct' } });
+  t.teardown(() => store.close());
+  return store;
+}
+
+test('forgetContainer: a directory --remove-on-exit already deleted needs nothing more', async (t) => {
+  const store = await openedStore(t);
+  await t.notThrowsAsync(forgetContainer(store, ID_A));
+});
+
+test('forgetContainer: an empty directory left behind is removed', async (t) => {
+  const store = await openedStore(t);
+  const { dir } = containerPaths(store.root, ID_A);
+  mkdirSync(dir, { recursive: true });
+  await forgetContainer(store, ID_A);
+  t.false(existsSync(dir));
+});
+
+test('forgetContainer: a container the runtime did not remove (it failed before the container ran) is removed in full', async (t) => {
+  const store = await openedStore(t);
+  const { dir, upper } = containerPaths(store.root, ID_A);
+  mkdirSync(join(upper, 'etc'), { recursive: true });
+  writeFileSync(join(dir, 'container.json'), record(ID_A));
+  writeFileSync(join(upper, 'etc', 'hosts'), '127.0.0.1 localhost\n');
+  await forgetContainer(store, ID_A);
+  t.false(existsSync(dir));
+  t.deepEqual(listContainers(store.root), []);
+  t.deepEqual(readdirSync(join(store.root, 'tmp')).filter((name) => name.startsWith('rm-')), []);
 });

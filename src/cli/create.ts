@@ -1,0 +1,48 @@
+// `hutch create [OPTIONS] IMAGE [COMMAND [ARG...]]`: create a container
+// without starting it and print its full ID (podman create).
+import type { CommandModule } from 'yargs';
+import type { CreatedContainer } from '../runtime/create-from-cli.js';
+import { createContext, type GlobalOptions } from './context.js';
+import { lifecycleFlags, parseLabels, parseLogMaxSize, type LifecycleFlagValues } from './detach-flags.js';
+import { containerFlags, toRawRunFlags, type ContainerFlagValues } from './run-flags.js';
+import { withStore } from './session.js';
+
+/** Options of `hutch create`. */
+export type CreateOptions = GlobalOptions & ContainerFlagValues & LifecycleFlagValues;
+
+/** Creates the container the parsed flags describe (shared with `run -d`). */
+export async function createFromArgv(argv: CreateOptions): Promise<CreatedContainer> {
+  const ctx = createContext(argv);
+  const { createMonitoredContainer } = await import('../runtime/create-container.js');
+  const command = [...(argv.command ?? []), ...(((argv as unknown as Record<string, unknown>)['--'] as string[] | undefined) ?? [])].map(String);
+  return withStore(ctx, async (store) => {
+    return createMonitoredContainer(store, {
+      image: argv.image,
+      command,
+      flags: toRawRunFlags(argv),
+      autoRemove: Boolean(argv.rm),
+      pullMissing: async (image) => (await import('./pull-with-progress.js')).pullWithProgress(store, { ...argv, image }, { quiet: Boolean(argv.quiet), interactive: ctx.interactive }),
+      restart: argv.restart,
+      logMaxSize: parseLogMaxSize(argv['log-opt']),
+      resources: { memory: argv.memory, cpus: argv.cpus, pidsLimit: argv['pids-limit'] },
+      labels: parseLabels(argv.label),
+    });
+  });
+}
+
+const create: CommandModule<GlobalOptions, CreateOptions> = {
+  command: 'create <image> [command..]',
+  describe: 'Create a container without starting it',
+  builder: (yargs) =>
+    yargs
+      .parserConfiguration({ 'populate--': true })
+      .positional('image', { type: 'string', demandOption: true, describe: 'Image name or ID, or oci:DIR[:REF]' })
+      .positional('command', { type: 'string', array: true, describe: 'Command and arguments (default: the image\'s)' })
+      .options(containerFlags)
+      .options(lifecycleFlags),
+  handler: async (argv) => {
+    process.stdout.write(`${(await createFromArgv(argv)).container.record.id}\n`);
+  },
+};
+
+export default create;

@@ -1,0 +1,104 @@
+// `hutch inspect` of a container: podman's field names (Id, Name, State{...},
+// Config, HostConfig, Mounts...) filled from the record, the bundle's
+// config.json and the derived state.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { OciSpec } from '../spec/oci-types.js';
+import type { ContainerRecord } from './container-store.js';
+import { containerPaths } from './container-store.js';
+import type { ContainerState } from './container-state.js';
+import type { MonitorSettings } from './lifecycle.js';
+
+// Go's zero time, which podman prints for times that never happened.
+const ZERO_TIME = '0001-01-01T00:00:00Z';
+
+/** The inspect document (pure given its inputs). */
+export function containerInspectDocument(input: { record: ContainerRecord; state: ContainerState; spec: OciSpec | null; root: string; settings: MonitorSettings; logPath: string }): Record<string, unknown> {
+  const { record, state, spec, settings } = input;
+  const paths = containerPaths(input.root, record.id);
+  const process = spec?.process;
+  const mounts = (spec?.mounts ?? []).filter((m) => m.type === 'bind' || (m.options ?? []).includes('bind') || (m.options ?? []).includes('rbind'));
+  return {
+    Id: record.id,
+    Created: record.created,
+    Path: record.command[0] ?? '',
+    Args: record.command.slice(1),
+    State: {
+      OciVersion: spec?.ociVersion ?? '',
+      Status: state.status,
+      Running: state.status === 'running',
+      Paused: state.status === 'paused',
+      Restarting: false,
+      OOMKilled: false,
+      Dead: false,
+      Pid: state.pid ?? 0,
+      ExitCode: state.exitCode ?? 0,
+      Error: '',
+      StartedAt: state.startedAt ?? ZERO_TIME,
+      FinishedAt: state.finishedAt ?? ZERO_TIME,
+    },
+    Image: record.image.id.replace(/^sha256:/, ''),
+    ImageName: record.image.name,
+    Rootfs: '',
+    ResolvConfPath: join(paths.bundle, 'resolv.conf'),
+    HostnamePath: join(paths.bundle, 'hostname'),
+    HostsPath: join(paths.bundle, 'hosts'),
+    StaticDir: paths.dir,
+    OCIConfigPath: join(paths.bundle, 'config.json'),
+    OCIRuntime: 'hutch-runtime',
+    LogPath: input.logPath,
+    Name: record.name,
+    RestartCount: state.restartCount,
+    Driver: 'overlay',
+    MountLabel: '',
+    ProcessLabel: '',
+    AppArmorProfile: '',
+    GraphDriver: { Name: 'overlay', Data: { UpperDir: paths.upper, WorkDir: paths.work, LowerDir: spec?.annotations?.['run.hutch.overlay.lowerdirs'] ?? '' } },
+    Mounts: mounts.map((m) => ({
+      Type: 'bind',
+      Source: m.source ?? '',
+      Destination: m.destination,
+      Driver: '',
+      Mode: '',
+      Options: (m.options ?? []).filter((o) => o !== 'ro' && o !== 'rw'),
+      RW: !(m.options ?? []).includes('ro'),
+      Propagation: (m.options ?? []).find((o) => /^r?(private|shared|slave|unbindable)$/.test(o)) ?? '',
+    })),
+    Config: {
+      Hostname: spec?.hostname ?? '',
+      User: process?.user ? `${process.user.uid}:${process.user.gid}` : '',
+      Env: process?.env ?? [],
+      Cmd: record.command,
+      Image: record.image.name,
+      WorkingDir: process?.cwd ?? '/',
+      Entrypoint: '',
+      Labels: record.labels ?? {},
+      Annotations: spec?.annotations ?? {},
+      StopSignal: record.stopSignal,
+      Tty: settings.tty,
+      OpenStdin: settings.interactive,
+      CreateCommand: record.createOptions,
+    },
+    HostConfig: {
+      AutoRemove: record.autoRemove,
+      RestartPolicy: { Name: settings.restart.name === 'no' ? '' : settings.restart.name, MaximumRetryCount: settings.restart.maxRetries ?? 0 },
+      LogConfig: { Type: 'k8s-file', Path: input.logPath, Size: settings.logMaxSize !== undefined ? String(settings.logMaxSize) : '0B' },
+      NetworkMode: (spec?.linux?.namespaces ?? []).some((ns) => ns.type === 'network') ? 'none' : 'host',
+      ReadonlyRootfs: spec?.root?.readonly ?? false,
+      CapAdd: [],
+      CapDrop: [],
+      Memory: 0,
+      NanoCpus: 0,
+      PidsLimit: 0,
+    },
+  };
+}
+
+/** Reads the bundle's config.json; null when it is gone or damaged. */
+export function readContainerSpec(root: string, id: string): OciSpec | null {
+  try {
+    return JSON.parse(readFileSync(join(containerPaths(root, id).bundle, 'config.json'), 'utf8')) as OciSpec;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,79 @@
+// Running a command in a running container: `hutch-runtime exec` joins every
+// namespace of the init through a verified pidfd and applies the stored
+// config's security settings (docs/runtime-native.md, "exec").
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { constants } from 'node:os';
+import { HutchError, UsageError } from '../errors.js';
+import { runtimeExecutablePath } from '../native/index.js';
+import type { ContainerRecord } from './container-store.js';
+import { containerPaths } from './container-store.js';
+
+/** What `hutch exec` asks for. */
+export interface ExecRequest {
+  command: string[];
+  tty: boolean;
+  interactive: boolean;
+  /** Numeric UID[:GID], already resolved. */
+  user?: string;
+  workdir?: string;
+  env: string[];
+}
+
+/** The `hutch-runtime exec` arguments (pure). */
+export function execArgs(runtimeRoot: string, id: string, request: ExecRequest): string[] {
+  if (request.command.length === 0) throw new UsageError('exec needs a command to run in the container');
+  return [
+    '--root', runtimeRoot,
+    'exec',
+    ...(request.tty ? ['--tty'] : []),
+    ...(request.user !== undefined ? ['--user', request.user] : []),
+    ...(request.workdir !== undefined ? ['--cwd', request.workdir] : []),
+    ...request.env.flatMap((e) => ['--env', e]),
+    id,
+    '--',
+    ...request.command,
+  ];
+}
+
+/** `-e K=V` as given; `-e K` copies K from our environment and is dropped when unset (podman). */
+export function execEnv(values: readonly string[], hostEnv: NodeJS.ProcessEnv): string[] {
+  return values.flatMap((value) => {
+    if (value.includes('=')) return [value];
+    const host = hostEnv[value];
+    return host === undefined ? [] : [`${value}=${host}`];
+  });
+}
+
+/**
+ * `-u` as the runtime takes it: numeric ids pass through; names are looked up
+ * in the image's /etc/passwd and /etc/group, read safely from its layers.
+ */
+export async function resolveExecUser(root: string, record: ContainerRecord, user: string): Promise<string> {
+  if (/^\d+(:\d+)?$/.test(user)) return user;
+  const config = JSON.parse(readFileSync(join(containerPaths(root, record.id).bundle, 'config.json'), 'utf8')) as { annotations?: Record<string, string> };
+  const lowers = (config.annotations?.['run.hutch.overlay.lowerdirs'] ?? '').split(':').filter(Boolean);
+  const { readUserFiles, resolveUser } = await import('../spec/user.js');
+  const resolved = resolveUser(user, await readUserFiles(lowers));
+  return `${resolved.uid}:${resolved.gid}`;
+}
+
+/** Runs the command with our stdio (stdin only with -i) and resolves with its exit status. */
+export function runExec(runtimeRoot: string, record: ContainerRecord, request: ExecRequest): Promise<number> {
+  const child = spawn(runtimeExecutablePath(), execArgs(runtimeRoot, record.id, request), {
+    stdio: [request.interactive ? 'inherit' : 'ignore', 'inherit', 'inherit'],
+  });
+  // The terminal sends ^C to the whole foreground group; the runtime relays it itself.
+  const ignore = () => {};
+  const forward = (signal: NodeJS.Signals) => child.kill(signal);
+  process.on('SIGINT', ignore);
+  process.on('SIGTERM', forward);
+  return new Promise<number>((resolve, reject) => {
+    child.once('error', (err) => reject(new HutchError('ERUNTIME', `cannot start hutch-runtime: ${err.message}`, { cause: err })));
+    child.once('exit', (code, signal) => resolve(code ?? 128 + (signal ? constants.signals[signal] : 0)));
+  }).finally(() => {
+    process.off('SIGINT', ignore);
+    process.off('SIGTERM', forward);
+  });
+}
