@@ -656,18 +656,23 @@ void Monitor::run() {
 
   Text sock;
   sock.add(dir_.s, dir_.len).add("/").add(kAttachSocket);
+  // sun_path holds 108 bytes, less than a state dir path may take; binding
+  // through /proc/self/fd/N of the directory keeps the address short whatever
+  // the directory's path (conmon does the same). Clients connect the same way.
+  int dir_fd = open(dir_.s, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (dir_fd < 0) fail(a_.report_fd, kExitRuntimeError, err.add("open `").add(dir_.s, dir_.len).add("`: ").add_errno(errno).c_str());
+  Text short_path;
+  short_path.add("/proc/self/fd/").add_u64(static_cast<unsigned>(dir_fd)).add("/").add(kAttachSocket);
   struct sockaddr_un addr = {};
   addr.sun_family = AF_UNIX;
-  if (sock.len >= sizeof addr.sun_path) {
-    fail(a_.report_fd, kExitRuntimeError, err.add("monitor: attach socket path `").add(sock.s).add("` is too long for a unix socket").c_str());
-  }
-  memcpy(addr.sun_path, sock.s, sock.len);
+  memcpy(addr.sun_path, short_path.s, short_path.len);
   listen_fd_ = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
   if (listen_fd_ < 0) fail(a_.report_fd, kExitRuntimeError, err.add("socket AF_UNIX: ").add_errno(errno).c_str());
   unlink(sock.s);
   if (bind(listen_fd_, reinterpret_cast<struct sockaddr*>(&addr), sizeof addr) != 0) {
     fail(a_.report_fd, kExitRuntimeError, err.add("bind `").add(sock.s).add("`: ").add_errno(errno).c_str());
   }
+  close(dir_fd);
   if (listen(listen_fd_, kMaxClients) != 0) {
     fail(a_.report_fd, kExitRuntimeError, err.add("listen `").add(sock.s).add("`: ").add_errno(errno).c_str());
   }

@@ -5,9 +5,11 @@
 // podman on the same busybox image when it is installed.
 // Targets: monitor RSS ≤ 1 MiB, `ps -a` with 500 containers ≤ 150 ms.
 import { spawn, spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { chownSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { switchesUser, testUser } from '../test/helpers/test-user.js';
 import { asBenchUser } from './_bench-user.js';
 import { alternate, median, roundsFromEnv, summaryLine, type TimedCommand } from './_measure.js';
 import { HUTCH_IMAGE, makeStores, pullIntoHutch, pullIntoPodman, removeStores, type BenchStores } from './_stores.js';
@@ -63,11 +65,24 @@ function vmRssKiB(pid: number): number {
   return Number.parseInt(line.slice('VmRSS:'.length), 10);
 }
 
-/** hutch's monitor pid: inspect's State.ConmonPid when given, else monitor.json of the runtime state under the store. */
-function hutchMonitorPid(stores: BenchStores, id: string): number {
-  const record = (JSON.parse(run([...stores.hutch, 'inspect', id], stores.env)) as { State: { ConmonPid?: number } }[])[0]!;
+/**
+ * The hutch command with its --runroot moved to a short directory: the
+ * monitor's attach socket RUNROOT/ctr/<64-hex id>/attach must fit a unix
+ * socket address (108 bytes), as it does under the default
+ * $XDG_RUNTIME_DIR/hutch, but not under the bench's long temp path.
+ */
+function shortRunroot(stores: BenchStores): { cli: string[]; runroot: string } {
+  const runroot = mkdtempSync(join(tmpdir(), 'hr-'));
+  if (switchesUser()) chownSync(runroot, testUser().uid, testUser().gid);
+  const cli = [...stores.hutch];
+  cli[cli.indexOf('--runroot') + 1] = runroot;
+  return { cli, runroot };
+}
+
+/** hutch's monitor pid: inspect's State.ConmonPid when given, else monitor.json of the runtime state under the runroot. */
+function hutchMonitorPid(cli: string[], base: string, env: NodeJS.ProcessEnv, id: string): number {
+  const record = (JSON.parse(run([...cli, 'inspect', id], env)) as { State: { ConmonPid?: number } }[])[0]!;
   if (typeof record.State.ConmonPid === 'number' && record.State.ConmonPid > 0) return record.State.ConmonPid;
-  const base = join(stores.base, 'hutch');
   const found = readdirSync(base, { recursive: true }).map(String).find((p) => p.endsWith('monitor.json') && p.includes(id));
   if (found === undefined) throw new Error(`no monitor pid for ${id}`);
   return (JSON.parse(readFileSync(join(base, found), 'utf8')) as { monitorPid: number }).monitorPid;
@@ -124,6 +139,7 @@ const monitorCount = 10;
 // Containers created at once for the ps benchmark ($BENCH_CREATE_PARALLEL, default 1: one after another).
 const createParallel = Number.parseInt(process.env.BENCH_CREATE_PARALLEL ?? '1', 10);
 const stores = await makeStores();
+const hutch = shortRunroot(stores);
 try {
   process.stdout.write(`preparing stores in ${stores.base}\n`);
   await pullIntoHutch(stores);
@@ -145,7 +161,7 @@ try {
 
   let hutchRss = Number.NaN;
   await section(`monitor RSS, hutch (VmRSS, mean of ${monitorCount} detached containers)`, () => {
-    hutchRss = monitorRss(stores.hutch, [], [], HUTCH_IMAGE, stores.env, monitorCount, (id) => hutchMonitorPid(stores, id));
+    hutchRss = monitorRss(hutch.cli, [], [], HUTCH_IMAGE, stores.env, monitorCount, (id) => hutchMonitorPid(hutch.cli, hutch.runroot, stores.env, id));
     process.stdout.write(`hutch monitor: ${hutchRss.toFixed(0)} KiB (target ≤ 1024 KiB)\n`);
   });
   await section(`monitor RSS, podman conmon (mean of ${monitorCount})`, () => {
@@ -156,7 +172,7 @@ try {
   });
 
   const tripMedians = new Map<string, number>();
-  const trips = [roundTrip('hutch run -d/exec/rm -f', stores.hutch, [], [], HUTCH_IMAGE, stores.env)];
+  const trips = [roundTrip('hutch run -d/exec/rm -f', hutch.cli, [], [], HUTCH_IMAGE, stores.env)];
   if (podman) trips.push(roundTrip('podman run -d/exec/rm -f -t 0', podman.cli, podman.flags, ['-t', '0'], podman.image, stores.env));
   for (const trip of trips) {
     await section(`${trip.label} (median of ${rounds} after 1 warm-up)`, () => {
@@ -169,15 +185,15 @@ try {
   if (tripMedians.size === 2) process.stdout.write(`round trip hutch / podman: ${([...tripMedians.values()][0]! / [...tripMedians.values()][1]!).toFixed(3)}\n`);
 
   await section(`ps -a with ${psContainers} containers`, async () => {
-    const hutchCreate = await createMany(stores.hutch, HUTCH_IMAGE, stores.env, psContainers, createParallel);
+    const hutchCreate = await createMany(hutch.cli, HUTCH_IMAGE, stores.env, psContainers, createParallel);
     process.stdout.write(`hutch create × ${psContainers} (${createParallel} at a time): ${(hutchCreate / 1000).toFixed(1)} s, ${(hutchCreate / psContainers).toFixed(1)} ms per container\n`);
-    const listings = [asBenchUser('hutch ps -a', [...stores.hutch, 'ps', '-a'], stores.env)];
+    const listings = [asBenchUser('hutch ps -a', [...hutch.cli, 'ps', '-a'], stores.env)];
     if (podman) {
       const podmanCreate = await createMany(podman.cli, podman.image, stores.env, psContainers, createParallel);
       process.stdout.write(`podman create × ${psContainers} (${createParallel} at a time): ${(podmanCreate / 1000).toFixed(1)} s, ${(podmanCreate / psContainers).toFixed(1)} ms per container\n`);
       listings.push(asBenchUser('podman ps -a', [...podman.cli, 'ps', '-a'], stores.env));
     }
-    const hutchRows = run([...stores.hutch, 'ps', '-a', '-q'], stores.env).trim().split('\n').length;
+    const hutchRows = run([...hutch.cli, 'ps', '-a', '-q'], stores.env).trim().split('\n').length;
     if (hutchRows !== psContainers) throw new Error(`hutch ps -a -q lists ${hutchRows} containers, expected ${psContainers}`);
     const psSamples = alternate(listings, rounds, 1);
     for (const [label, values] of psSamples) process.stdout.write(`${summaryLine(label, values)}\n`);
@@ -185,5 +201,6 @@ try {
     if (podman) process.stdout.write(`ps -a hutch / podman: ${(median(psSamples.get('hutch ps -a')!) / median(psSamples.get('podman ps -a')!)).toFixed(3)}\n`);
   });
 } finally {
+  rmSync(hutch.runroot, { recursive: true, force: true });
   await removeStores(stores);
 }

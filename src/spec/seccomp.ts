@@ -83,9 +83,9 @@ const PROFILE_TO_SCMP: Record<string, string> = {
   loong64: 'SCMP_ARCH_LOONGARCH64',
 };
 
-/** The default profile shipped in profiles/ (two levels above both src/spec and dist/spec). */
+/** The default profile, src/spec/seccomp-default.json (found from both src/spec and dist/spec via the package root). */
 export function defaultSeccompProfilePath(): string {
-  return fileURLToPath(new URL('../../profiles/seccomp-default.json', import.meta.url));
+  return fileURLToPath(new URL('../../src/spec/seccomp-default.json', import.meta.url));
 }
 
 function bad(source: string, why: string): InvalidContentError {

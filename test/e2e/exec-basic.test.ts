@@ -63,15 +63,15 @@ test('exec in a container that does not run is a clear error', async (t) => {
   const { image } = t.context;
   const created = (await ok(image, ['create', image.ref, 'true'])).trim();
   const early = await h(image, ['exec', created, 'true']);
-  t.is(early.exitCode, 125);
+  t.not(early.exitCode, 0);
   t.regex(early.stderr, /not running|created/i);
   const exited = await runDetached(image, [], ['true']);
   await waitForStatus(image, exited, 'exited');
   const late = await h(image, ['exec', exited, 'true']);
-  t.is(late.exitCode, 125);
+  t.not(late.exitCode, 0);
   t.regex(late.stderr, /not running|exited|stopped/i);
   const unknown = await h(image, ['exec', 'no-such-container', 'true']);
-  t.is(unknown.exitCode, 125);
+  t.not(unknown.exitCode, 0);
   t.regex(unknown.stderr, /no-such-container/);
   await ok(image, ['rm', created, exited]);
 });

@@ -111,8 +111,8 @@ test('image prune removes unnamed images; system df accounts images, layers and 
   const before = await hutch(['system', 'df'], { store });
   t.is(before.exitCode, 0, before.stderr);
   t.regex(before.stdout, /Images\s+2/);
-  t.is((await hutch(['rmi', `${registry.host}/img/tool:v1`], { store })).exitCode, 0);
-  t.is((await hutch(['pull', '-q', `${registry.host}/img/tool@${tool.manifestDigest}`], { store })).exitCode, 0);
+  // Moving tool's only name onto app leaves the tool image without a name: dangling, as in podman.
+  t.is((await hutch(['tag', `${registry.host}/img/app:v1`, `${registry.host}/img/tool:v1`], { store })).exitCode, 0);
   t.is((await hutch(['images', '--format', '{{.Repository}}'], { store })).stdout.split('\n').filter((l) => l.includes('<none>')).length, 1);
   const prune = await hutch(['image', 'prune'], { store });
   t.is(prune.exitCode, 0, prune.stderr);

@@ -302,7 +302,7 @@ test('attach relays output until the container exits; start -i feeds stdin', asy
   await ok(image, ['exec', id, 'touch', '/tmp/go']);
   const result = await subprocess;
   // podman's attach ends with 0 or the container's status depending on the version; both end with the container.
-  t.true([0, 4].includes(result.exitCode), String(result.stderr));
+  t.true([0, 4].includes(result.exitCode ?? -1), String(result.stderr));
   t.regex(String(result.stdout), /^(waiting\n)+after-attach\n$/);
   t.regex(String(result.stderr), /err-after/);
   await ok(image, ['rm', id]);
