@@ -38,7 +38,9 @@
         "addon/lifecycle.cc",
         "addon/remove-tree.cc",
         "addon/monitor.cc",
-        "addon/exec.cc"
+        "addon/exec.cc",
+        "addon/cp.cc",
+        "addon/cp-tar.cc"
       ],
       "defines": ["_GNU_SOURCE"],
       "cflags_cc!": ["-fno-exceptions", "-std=gnu++1y", "-std=gnu++17"],

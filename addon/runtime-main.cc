@@ -28,6 +28,7 @@
 #include <algorithm>
 
 #include "config.h"
+#include "cp.h"
 #include "exec.h"
 #include "lifecycle.h"
 #include "monitor.h"
@@ -257,13 +258,14 @@ int main(int argc, char** argv) {
     const bool legacy = mode == "run" && i == 1 && std::find(args.begin(), args.end(), "--id") != args.end();
     // Every process that becomes a container's parent (or its init) runs from
     // a sealed copy and is never dumpable (CVE-2019-5736).
-    if (mode == "run" || mode == "create" || mode == "monitor" || mode == "exec") {
+    if (mode == "run" || mode == "create" || mode == "monitor" || mode == "exec" || mode == "cp") {
       ensure_sealed_self(argv);
       if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) throw sys_error_plain("prctl PR_SET_DUMPABLE", errno);
     }
     if (legacy) legacy_run(argc, argv);
     if (mode == "monitor") return monitor_main(args);
     if (mode == "exec") return exec_main(root.empty() ? default_state_root() : root, args);
+    if (mode == "cp") return cp_main(root.empty() ? default_state_root() : root, args);
     static const char* const kVerbs[] = {"create", "start", "state", "kill", "delete", "list", "run", "spec"};
     if (std::find(std::begin(kVerbs), std::end(kVerbs), mode) == std::end(kVerbs)) {
       throw RuntimeError("unknown mode `" + mode + "`\n" + kUsage);

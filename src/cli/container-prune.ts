@@ -1,5 +1,6 @@
 // `hutch container prune [-f]`: remove every container that is not running.
 import type { CommandModule } from 'yargs';
+import { NotFoundError } from '../errors.js';
 import { createContext, type GlobalOptions } from './context.js';
 import { withStore } from './session.js';
 
@@ -34,8 +35,15 @@ const containerPrune: CommandModule<GlobalOptions, ContainerPruneOptions> = {
         return state.pid === null && !state.monitorAlive;
       });
       await forEachInput(candidates.map((c) => c.id), async (id) => {
-        const { record } = lifecycle.resolveContainer(ctx.paths, id);
-        await lifecycle.removeContainer(store, ctx.paths, record, { force: false });
+        // A container removed meanwhile (its --rm cleanup, a concurrent rm) is already what prune wants.
+        let record;
+        try {
+          ({ record } = lifecycle.resolveContainer(ctx.paths, id));
+          await lifecycle.removeContainer(store, ctx.paths, record, { force: false });
+        } catch (err) {
+          if (err instanceof NotFoundError) return;
+          throw err;
+        }
         process.stdout.write(`${id}\n`);
       });
     });

@@ -5,8 +5,11 @@ import attach from './attach.js';
 import containerCleanup from './container-cleanup.js';
 import containerInspect from './container-inspect.js';
 import containerPrune from './container-prune.js';
+import cp from './cp.js';
 import create from './create.js';
+import diff from './diff.js';
 import exec from './exec.js';
+import exportCommand from './export.js';
 import kill from './kill.js';
 import logs from './logs.js';
 import { pauseCommand } from './pause.js';
@@ -27,7 +30,7 @@ const container: CommandModule<GlobalOptions, GlobalOptions> = {
   builder: (yargs) =>
     yargs
       // eslint-disable-next-line @typescript-eslint/no-explicit-any
-      .command([psCommand('ls', ['list', 'ps']), create, run, start, stop, kill, restart, rmCommand('rm'), wait, logs, exec, attach, containerInspect, top, port, rename, containerPrune, pauseCommand('pause'), pauseCommand('unpause'), containerCleanup] as CommandModule<GlobalOptions, any>[])
+      .command([psCommand('ls', ['list', 'ps']), create, run, start, stop, kill, restart, rmCommand('rm'), wait, logs, exec, attach, containerInspect, top, port, cp, diff, exportCommand, rename, containerPrune, pauseCommand('pause'), pauseCommand('unpause'), containerCleanup] as CommandModule<GlobalOptions, any>[])
       .demandCommand(1),
   handler: () => {},
 };

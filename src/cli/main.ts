@@ -43,6 +43,8 @@ async function main(argv: string[]): Promise<void> {
   const args = split ? insertSeparatorAfterFirstPositional(argv, split.index, split.booleans) : argv;
   let verbose = false;
   const parser = yargs(args)
+    // podman's flags include --no-trunc and --no-stream: they are flags of their own, not negations.
+    .parserConfiguration({ 'boolean-negation': false })
     .scriptName('hutch')
     .usage('Usage: hutch [options] <command>\n\nRootless, daemonless containers.')
     .option('root', { type: 'string', describe: 'Storage root (images, layers, containers)', global: true })
@@ -64,7 +66,7 @@ async function main(argv: string[]): Promise<void> {
       if (err) throw err;
       const suggestion = /^Did you mean (\S+)\?$/.exec(message ?? '');
       if (suggestion) {
-        const typed = argv.find((arg) => !arg.startsWith('-')) ?? '';
+        const typed = commandIndex >= 0 ? argv[commandIndex]! : '';
         throw new UsageError(`unknown command ${JSON.stringify(typed)}`, { hint: `did you mean \`hutch ${suggestion[1]}\`? See \`hutch --help\`` });
       }
       throw new UsageError(message ?? 'invalid usage', { hint: 'see `hutch --help`' });

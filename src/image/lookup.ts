@@ -23,7 +23,7 @@ export function findImage(store: Store, input: string, images: ImageRecord[] = s
   if (hex) {
     const matches = images.filter((image) => image.id.slice('sha256:'.length).startsWith(hex));
     if (matches.length > 1) {
-      throw new HutchError('EAMBIGUOUS', `image ID prefix ${JSON.stringify(input)} matches ${matches.length} images`, { hint: 'give more digits of the ID' });
+      throw new HutchError('EAMBIGUOUS', `image ID prefix ${JSON.stringify(input)} is ambiguous: it matches ${matches.length} images`, { hint: 'give more digits of the ID' });
     }
     if (matches.length === 1) return { image: matches[0]!, name: undefined };
   }

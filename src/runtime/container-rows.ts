@@ -27,14 +27,16 @@ export function humanDuration(ms: number): string {
 export function statusText(state: ContainerState, now: number): string {
   switch (state.status) {
     case 'running':
-      return state.startedAt ? `Up ${humanDuration(now - Date.parse(state.startedAt))}` : 'Up';
+      // The monitor records the start a moment after the container runs: until then it is brand new.
+      return `Up ${state.startedAt ? humanDuration(now - Date.parse(state.startedAt)) : humanDuration(0)}`;
     case 'paused':
       return 'Paused';
     case 'created':
       return 'Created';
     case 'exited':
     case 'stopped':
-      if (state.exitCode === null) return 'Stopped';
+      // No exit record: the monitor died before the container did, so its status was never seen.
+      if (state.exitCode === null) return 'Exited (unknown)';
       return state.finishedAt ? `Exited (${state.exitCode}) ${humanDuration(now - Date.parse(state.finishedAt))} ago` : `Exited (${state.exitCode})`;
   }
 }

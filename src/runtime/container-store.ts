@@ -81,14 +81,14 @@ export function findContainer(root: string, input: string, all: ContainerRecord[
   if (byName) return byName;
   if (!/^[a-f0-9]{1,64}$/.test(input)) return null;
   const matches = all.filter((c) => c.id.startsWith(input));
-  if (matches.length > 1) throw new HutchError('EAMBIGUOUS', `container ID prefix ${JSON.stringify(input)} matches ${matches.length} containers`, { hint: 'give more digits of the ID, or the name' });
+  if (matches.length > 1) throw new HutchError('EAMBIGUOUS', `container ID prefix ${JSON.stringify(input)} is ambiguous: it matches ${matches.length} containers`, { hint: 'give more digits of the ID, or the name' });
   return matches[0] ?? null;
 }
 
 /** Like findContainer, but throws NotFoundError. */
-export function requireContainer(root: string, input: string): ContainerRecord {
-  const found = findContainer(root, input);
-  if (!found) throw new NotFoundError(`no container with name or ID ${JSON.stringify(input)} found`, { hint: 'list containers with `hutch ps -a`' });
+export function requireContainer(root: string, input: string, all?: ContainerRecord[]): ContainerRecord {
+  const found = findContainer(root, input, all);
+  if (!found) throw new NotFoundError(`no container with name or ID ${JSON.stringify(input)} found: no such container`, { hint: 'list containers with `hutch ps -a`' });
   return found;
 }
 
@@ -140,7 +140,7 @@ export async function renameContainer(store: Store, input: string, newName: stri
   await store.withStoreLock(() => {
     const all = listContainers(store.root);
     const record = findContainer(store.root, input, all);
-    if (!record) throw new NotFoundError(`no container with name or ID ${JSON.stringify(input)} found`);
+    if (!record) throw new NotFoundError(`no container with name or ID ${JSON.stringify(input)} found: no such container`);
     if (all.some((c) => c.name === newName && c.id !== record.id)) throw new HutchError('ENAMEINUSE', `the container name "${newName}" is already in use`);
     writeFileAtomic(join(containerPaths(store.root, record.id).dir, 'container.json'), `${JSON.stringify({ ...record, name: newName }, null, 2)}\n`);
   });

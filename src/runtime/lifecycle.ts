@@ -14,7 +14,7 @@ import type { HutchPaths } from '../paths.js';
 import { ensurePrivateDir } from '../paths.js';
 import { writeFileAtomic } from '../storage/atomic-file.js';
 import type { Store } from '../storage/store.js';
-import { containerPaths, findContainer, listContainers, removeContainerFiles, type ContainerRecord } from './container-store.js';
+import { containerPaths, findContainer, listContainers, removeContainerFiles, requireContainer, type ContainerRecord } from './container-store.js';
 import { readContainerState, type ContainerState, type ExitFile, type MonitorFile, type PersistedExit, type StateLocation } from './container-state.js';
 import { formatRestartPolicy, type RestartPolicy } from './restart-policy.js';
 
@@ -108,8 +108,7 @@ export interface ResolvedContainer {
 
 /** Finds a container by name, ID or prefix and reads its state; NotFoundError otherwise. */
 export function resolveContainer(paths: HutchPaths, input: string, all: ContainerRecord[] = listContainers(paths.root)): ResolvedContainer {
-  const record = findContainer(paths.root, input, all);
-  if (!record) throw new NotFoundError(`no container with name or ID ${JSON.stringify(input)} found`, { hint: 'list containers with `hutch ps -a`' });
+  const record = requireContainer(paths.root, input, all);
   return { record, state: readContainerState(stateLocation(paths, record.id)) };
 }
 
@@ -131,7 +130,12 @@ function persistExit(paths: HutchPaths, id: string): void {
   const monitor = readJsonFile<MonitorFile>(join(dir, 'monitor.json'));
   const record: PersistedExit = { status: 'exited', exitCode: exit.exitCode, startedAt: monitor?.startedAt ?? exit.finishedAt, finishedAt: exit.finishedAt, restartCount: exit.restartCount ?? 0 };
   const containerDir = containerPaths(paths.root, id).dir;
-  if (existsSync(containerDir)) writeFileAtomic(join(containerDir, 'state.json'), `${JSON.stringify(record)}\n`);
+  try {
+    writeFileAtomic(join(containerDir, 'state.json'), `${JSON.stringify(record)}\n`);
+  } catch (err) {
+    // A concurrent rm may move the container away at any moment: then there is nothing to keep.
+    if (existsSync(containerDir)) throw err;
+  }
 }
 
 function readJsonFile<T>(path: string): T | null {
@@ -255,6 +259,8 @@ export async function removeContainer(store: Store, paths: HutchPaths, record: C
     }
     await stopContainer(paths, record, options.timeoutSeconds ?? 0);
   }
+  // The monitor writes its exit record after the container ends: let it finish before its files go.
+  await waitMonitorGone(paths, record.id);
   await deleteRuntimeState(paths, record.id, true);
   await removeContainerFiles(store, record.id);
 }

@@ -91,6 +91,11 @@ export function formatLine(line: LogLine, timestamps: boolean): string {
 
 const CHUNK = 1 << 20;
 
+/** Appends without spreading: a 50 MB log has more lines than a call's arguments may hold. */
+function appendAll<T>(target: T[], items: readonly T[]): void {
+  for (const item of items) target.push(item);
+}
+
 /** Reads a log file incrementally from an offset, yielding whole text lines; survives rotation. */
 export class LogFileReader {
   private fd: number | null = null;
@@ -104,7 +109,7 @@ export class LogFileReader {
   readNew(): string[] {
     const lines = this.drain();
     // Whatever the old file still held was drained above, before switching.
-    if (this.reopenIfRotated()) lines.push(...this.drain());
+    if (this.reopenIfRotated()) appendAll(lines, this.drain());
     return lines;
   }
 
@@ -118,7 +123,7 @@ export class LogFileReader {
       this.offset += n;
       const parts = (this.rest + buffer.toString('latin1', 0, n)).split('\n');
       this.rest = parts.pop()!;
-      lines.push(...parts.map((part) => Buffer.from(part, 'latin1').toString('utf8')));
+      for (const part of parts) lines.push(Buffer.from(part, 'latin1').toString('utf8'));
     }
     return lines;
   }

@@ -73,18 +73,26 @@ export function waitForStatus(image: RunImage, id: string, status: string): Prom
   return eventually(`${id.slice(0, 12)} ${status}`, () => inspect(image, id), (record) => record.State.Status === status);
 }
 
-/** `ps -a --no-trunc --format '{{.ID}}\t{{.Names}}\t{{.Status}}'` as rows. */
+/**
+ * `ps -a --format '{{.ID}}\t{{.Names}}\t{{.Status}}'` as rows (IDs as ps prints them: 12 hex; match them
+ * with sameId). --no-trunc is left to the ps test, so that the other tests do not depend on it.
+ */
 export async function psRows(image: RunImage, flags: readonly string[] = ['-a']): Promise<{ id: string; name: string; status: string }[]> {
-  const out = await ok(image, ['ps', ...flags, '--no-trunc', '--format', '{{.ID}}\t{{.Names}}\t{{.Status}}']);
+  const out = await ok(image, ['ps', ...flags, '--format', '{{.ID}}\t{{.Names}}\t{{.Status}}']);
   return out.split('\n').filter((line) => line !== '').map((line) => {
     const [id = '', name = '', status = ''] = line.split('\t');
     return { id, name, status };
   });
 }
 
+/** Whether an ID printed by ps (short or full) names the container with full ID `id`. */
+export function sameId(printed: string, id: string): boolean {
+  return printed.length >= 12 && id.startsWith(printed);
+}
+
 /** The container's status line in `ps -a` (undefined when not listed). */
 export async function psStatus(image: RunImage, id: string): Promise<string | undefined> {
-  return (await psRows(image)).find((row) => row.id === id)?.status;
+  return (await psRows(image)).find((row) => sameId(row.id, id))?.status;
 }
 
 /** The monitor's pid: inspect's State.ConmonPid, else monitor.json in the runtime state under the store. */

@@ -38,7 +38,7 @@ test('STATUS strings as podman prints them', (t) => {
   t.is(statusText({ ...base, status: 'exited', exitCode: 0, finishedAt: '2026-01-01T00:59:58Z' }, now), 'Exited (0) 2 seconds ago');
   t.is(statusText({ ...base, status: 'exited', exitCode: 137, finishedAt: '2026-01-01T00:00:00Z' }, now), 'Exited (137) About an hour ago');
   t.is(statusText(base, now), 'Created');
-  t.is(statusText({ ...base, status: 'stopped' }, now), 'Stopped');
+  t.is(statusText({ ...base, status: 'stopped' }, now), 'Exited (unknown)');
 });
 
 test('COMMAND is cut at 17 characters unless --no-trunc', (t) => {

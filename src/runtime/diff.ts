@@ -1,0 +1,55 @@
+// `hutch diff`: what a container changed, read from its overlay upper dir
+// against the image's layers (podman's C/A/D list). Whiteouts are deletions;
+// a path the layers below also have is a change; anything else was added,
+// as is everything below an added or opaque directory.
+import { lstatSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fromNodeError } from '../errors.js';
+import { isWhiteout, lookupInLowers } from '../storage/lower-lookup.js';
+
+/** One changed path, as podman prints it (`C /etc`). */
+export interface Change {
+  kind: 'C' | 'A' | 'D';
+  path: string;
+}
+
+/** Filesystem access, injected in tests. */
+export interface DiffDeps {
+  isOpaque: (dir: string) => boolean;
+}
+
+function walk(upper: string, lowers: readonly string[], parts: string[], inherited: 'A' | null, deps: DiffDeps, out: Change[]): void {
+  const dir = join(upper, ...parts);
+  let names: string[];
+  try {
+    names = readdirSync(dir).sort();
+  } catch (err) {
+    throw fromNodeError(err, dir);
+  }
+  for (const name of names) {
+    const here = [...parts, name];
+    const host = join(upper, ...here);
+    const st = lstatSync(host);
+    const path = `/${here.join('/')}`;
+    if (isWhiteout(st)) {
+      out.push({ kind: 'D', path });
+      continue;
+    }
+    const inLower = inherited === null && lookupInLowers(lowers, here, deps.isOpaque).kind === 'found';
+    out.push({ kind: inLower ? 'C' : 'A', path });
+    if (st.isDirectory()) walk(upper, lowers, here, !inLower || deps.isOpaque(host) ? 'A' : null, deps, out);
+  }
+}
+
+/** The changes recorded in `upper` over `lowers` (diff dirs, topmost first), sorted by path. */
+export function containerChanges(upper: string, lowers: readonly string[], deps: DiffDeps): Change[] {
+  const out: Change[] = [];
+  walk(upper, lowers, [], null, deps, out);
+  return out;
+}
+
+/** podman's `--format json` shape. */
+export function changesJson(changes: readonly Change[]): { changed: string[]; added: string[]; deleted: string[] } {
+  const pick = (kind: Change['kind']) => changes.filter((c) => c.kind === kind).map((c) => c.path);
+  return { changed: pick('C'), added: pick('A'), deleted: pick('D') };
+}
