@@ -145,7 +145,8 @@ struct TreeWriter {
   }
 
   // `name` empty: the top directory itself has no member (export).
-  void node(int parent, const std::string& leaf, const std::string& name, const std::string& shown, bool top) {
+  // `parent_dev`: the device of the directory being listed, 0 at the top.
+  void node(int parent, const std::string& leaf, const std::string& name, const std::string& shown, bool top, dev_t parent_dev = 0) {
     struct stat st;
     if (fstatat(parent, leaf.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
       // A child that vanished while the tree is walked is simply not copied.
@@ -169,6 +170,13 @@ struct TreeWriter {
         m.name += "/";
         put_header(out, m);
       }
+      // A directory on another device is a mount point (/proc, /sys, /dev, a volume in a running
+      // container): it is copied empty, as podman's export leaves mounts out. Directories of one
+      // overlayfs all report the overlay's device, so this never cuts the image's own tree.
+      if (parent_dev != 0 && st.st_dev != parent_dev) {
+        close(fd);
+        return;
+      }
       DIR* d = fdopendir(fd);
       if (d == nullptr) throw sys_error("opendir", shown, errno);
       std::vector<std::string> children;
@@ -177,7 +185,7 @@ struct TreeWriter {
         if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) children.emplace_back(e->d_name);
       }
       std::sort(children.begin(), children.end());
-      for (const std::string& c : children) node(fd, c, name.empty() ? c : name + "/" + c, shown + "/" + c, false);
+      for (const std::string& c : children) node(fd, c, name.empty() ? c : name + "/" + c, shown + "/" + c, false, st.st_dev);
       closedir(d);
       return;
     }

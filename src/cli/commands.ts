@@ -30,6 +30,7 @@ const COMMAND_MODULES: Record<string, () => Promise<{ default: AnyCommand }>> = 
   port: () => import('./port.js'),
   cp: () => import('./cp.js'),
   diff: () => import('./diff.js'),
+  stats: () => import('./stats.js'),
   export: () => import('./export.js'),
   rename: () => import('./rename.js'),
   pause: () => import('./pause.js'),

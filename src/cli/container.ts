@@ -8,6 +8,7 @@ import containerPrune from './container-prune.js';
 import cp from './cp.js';
 import create from './create.js';
 import diff from './diff.js';
+import stats from './stats.js';
 import exec from './exec.js';
 import exportCommand from './export.js';
 import kill from './kill.js';
@@ -30,7 +31,7 @@ const container: CommandModule<GlobalOptions, GlobalOptions> = {
   builder: (yargs) =>
     yargs
       // eslint-disable-next-line @typescript-eslint/no-explicit-any
-      .command([psCommand('ls', ['list', 'ps']), create, run, start, stop, kill, restart, rmCommand('rm'), wait, logs, exec, attach, containerInspect, top, port, cp, diff, exportCommand, rename, containerPrune, pauseCommand('pause'), pauseCommand('unpause'), containerCleanup] as CommandModule<GlobalOptions, any>[])
+      .command([psCommand('ls', ['list', 'ps']), create, run, start, stop, kill, restart, rmCommand('rm'), wait, logs, exec, attach, containerInspect, top, port, cp, diff, exportCommand, stats, rename, containerPrune, pauseCommand('pause'), pauseCommand('unpause'), containerCleanup] as CommandModule<GlobalOptions, any>[])
       .demandCommand(1),
   handler: () => {},
 };

@@ -19,17 +19,9 @@ const diff: CommandModule<GlobalOptions, DiffOptions> = {
   handler: async (argv) => {
     if (argv.format !== undefined && argv.format !== 'json') throw new UsageError(`unknown --format ${JSON.stringify(argv.format)}: only json is supported`);
     const ctx = createContext(argv);
-    const [{ resolveContainer }, { readContainerLayout }, { containerChanges, changesJson }, { loadNative }] = await Promise.all([
-      import('../runtime/lifecycle.js'),
-      import('../runtime/cp-native.js'),
-      import('../runtime/diff.js'),
-      import('../native/index.js'),
-    ]);
+    const [{ resolveContainer }, { diffContainer, changesJson }] = await Promise.all([import('../runtime/lifecycle.js'), import('../runtime/diff.js')]);
     const { record } = resolveContainer(ctx.paths, argv.container);
-    const layout = readContainerLayout(ctx.paths.root, record.id);
-    const native = loadNative();
-    const isOpaque = (dir: string) => native.getxattr(dir, 'user.overlay.opaque', { noFollow: true })?.toString() === 'y';
-    const changes = containerChanges(layout.upper, layout.lowers, { isOpaque });
+    const changes = await diffContainer(ctx.paths.root, record.id);
     if (argv.format === 'json') process.stdout.write(`${JSON.stringify(changesJson(changes), null, 4)}\n`);
     else if (changes.length > 0) process.stdout.write(`${changes.map((c) => `${c.kind} ${c.path}`).join('\n')}\n`);
   },

@@ -4,7 +4,8 @@
 // as is everything below an added or opaque directory.
 import { lstatSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { fromNodeError } from '../errors.js';
+import { fileURLToPath } from 'node:url';
+import { HostError, fromNodeError } from '../errors.js';
 import { isWhiteout, lookupInLowers } from '../storage/lower-lookup.js';
 
 /** One changed path, as podman prints it (`C /etc`). */
@@ -52,4 +53,28 @@ export function containerChanges(upper: string, lowers: readonly string[], deps:
 export function changesJson(changes: readonly Change[]): { changed: string[]; added: string[]; deleted: string[] } {
   const pick = (kind: Change['kind']) => changes.filter((c) => c.kind === kind).map((c) => c.path);
   return { changed: pick('C'), added: pick('A'), deleted: pick('D') };
+}
+
+/** The node command line of the diff worker: dist/…/diff-worker.js, or the .ts source through tsx in a checkout. */
+function workerCommand(): string[] {
+  const fromSource = import.meta.url.endsWith('.ts');
+  const worker = fileURLToPath(new URL(fromSource ? './diff-worker.ts' : './diff-worker.js', import.meta.url));
+  return fromSource ? ['--import', import.meta.resolve('tsx'), worker] : [worker];
+}
+
+/** Computes the changes of container `id` inside the user namespace (see diff-worker.ts). */
+export async function diffContainer(root: string, id: string): Promise<Change[]> {
+  const [{ planIdMapping, runInUserns }, { readContainerLayout }] = await Promise.all([import('../storage/userns.js'), import('./cp-native.js')]);
+  const layout = readContainerLayout(root, id);
+  const { subprocess } = await runInUserns(await planIdMapping(), process.execPath, [...workerCommand(), JSON.stringify({ upper: layout.upper, lowers: layout.lowers })]);
+  const result = await subprocess;
+  const last = String(result.stdout).trim().split('\n').at(-1) ?? '';
+  let parsed: { changes?: Change[]; error?: string } = {};
+  try {
+    parsed = JSON.parse(last) as typeof parsed;
+  } catch {
+    parsed = { error: String(result.stderr).trim() || `the diff worker exited with ${result.exitCode ?? result.signal}` };
+  }
+  if (!parsed.changes) throw new HostError('EDIFF', `cannot read the changes of container ${id.slice(0, 12)}: ${parsed.error}`, { hint: 'check that user namespaces work for your user (`hutch info`)' });
+  return parsed.changes;
 }

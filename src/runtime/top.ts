@@ -15,7 +15,7 @@ export interface TopProcess {
   command: string;
 }
 
-interface ProcStat {
+export interface ProcStat {
   pid: number;
   ppid: number;
   ttyNr: number;

@@ -43,7 +43,7 @@ test('two concurrent rm -f of one container: it is removed once, the other succe
     for (const result of [a, b]) {
       if (result.exitCode !== 0) {
         t.is(result.exitCode, 1, result.stderr);
-        t.regex(result.stderr, /no such container|not found|does not exist/i);
+        t.regex(result.stderr, /no such container|no container with|not found|does not exist/i);
       }
     }
     t.false(await alive(State.Pid));
