@@ -40,6 +40,7 @@
         "addon/monitor.cc",
         "addon/exec.cc",
         "addon/cp.cc",
+        "addon/attach-input.cc",
         "addon/cp-tar.cc"
       ],
       "defines": ["_GNU_SOURCE"],

@@ -87,6 +87,12 @@ std::string run_one(const HookSpec& h, const std::string& state_json) {
   // A hook that does not read its stdin must not block us: non-blocking
   // writes, and a full pipe just ends the state JSON early.
   fcntl(in[1], F_SETFL, O_NONBLOCK);
+  // A hook that exits without reading closes the pipe: the write gets EPIPE,
+  // and the SIGPIPE it raises is held back and discarded rather than killing us.
+  sigset_t pipe_set, old_set;
+  sigemptyset(&pipe_set);
+  sigaddset(&pipe_set, SIGPIPE);
+  sigprocmask(SIG_BLOCK, &pipe_set, &old_set);
   size_t off = 0;
   while (off < state_json.size()) {
     ssize_t w = write(in[1], state_json.data() + off, state_json.size() - off);
@@ -95,6 +101,10 @@ std::string run_one(const HookSpec& h, const std::string& state_json) {
     off += static_cast<size_t>(w);
   }
   close(in[1]);
+  const struct timespec no_wait = {0, 0};
+  while (sigtimedwait(&pipe_set, nullptr, &no_wait) == SIGPIPE) {
+  }
+  sigprocmask(SIG_SETMASK, &old_set, nullptr);
   int pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
   const int64_t deadline = h.timeout > 0 ? now_ms() + static_cast<int64_t>(h.timeout) * 1000 : -1;
   bool timed_out = false;

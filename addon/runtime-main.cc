@@ -28,6 +28,7 @@
 #include <algorithm>
 
 #include "config.h"
+#include "attach-input.h"
 #include "cp.h"
 #include "exec.h"
 #include "lifecycle.h"
@@ -266,6 +267,7 @@ int main(int argc, char** argv) {
     if (mode == "monitor") return monitor_main(args);
     if (mode == "exec") return exec_main(root.empty() ? default_state_root() : root, args);
     if (mode == "cp") return cp_main(root.empty() ? default_state_root() : root, args);
+    if (mode == "attach-input") return attach_input_main(root.empty() ? default_state_root() : root, args);
     static const char* const kVerbs[] = {"create", "start", "state", "kill", "delete", "list", "run", "spec"};
     if (std::find(std::begin(kVerbs), std::end(kVerbs), mode) == std::end(kVerbs)) {
       throw RuntimeError("unknown mode `" + mode + "`\n" + kUsage);

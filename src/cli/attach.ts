@@ -5,7 +5,6 @@
 import type { CommandModule } from 'yargs';
 import type { ContainerRecord } from '../runtime/container-store.js';
 import type { HutchPaths } from '../paths.js';
-import { log } from '../log.js';
 import { createContext, type GlobalOptions } from './context.js';
 import { streamSink } from './logs.js';
 
@@ -48,7 +47,7 @@ const attach: CommandModule<GlobalOptions, AttachOptions> = {
   builder: (yargs) =>
     yargs
       .positional('container', { type: 'string', demandOption: true })
-      .option('no-stdin', { type: 'boolean', describe: 'Do not attach stdin (hutch never forwards input yet)' })
+      .option('no-stdin', { type: 'boolean', describe: 'Do not feed stdin to the container' })
       .option('sig-proxy', { type: 'boolean', default: true, describe: 'Forward SIGINT and SIGTERM to the container' }),
   handler: async (argv) => {
     const ctx = createContext(argv);
@@ -57,10 +56,13 @@ const attach: CommandModule<GlobalOptions, AttachOptions> = {
     if (state.status !== 'running') {
       throw new lifecycle.ContainerStateError(`you can only attach to running containers: ${record.name} is ${state.status}`, 'start it with `hutch start -a`');
     }
-    if (lifecycle.monitorSettings(record).interactive && !argv['no-stdin']) {
-      log.warn('attach forwards the container\'s output only; its stdin is not connected');
+    const { relayStdin } = await import('../runtime/attach-input.js');
+    const relay = lifecycle.monitorSettings(record).interactive && !argv['no-stdin'] ? relayStdin(lifecycle.runtimeRoot(ctx.paths), record.id) : undefined;
+    try {
+      process.exitCode = await followUntilExit(ctx.paths, record);
+    } finally {
+      relay?.kill();
     }
-    process.exitCode = await followUntilExit(ctx.paths, record);
   },
 };
 

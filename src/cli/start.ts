@@ -19,7 +19,7 @@ const start: CommandModule<GlobalOptions, StartOptions> = {
     yargs
       .positional('containers', { type: 'string', array: true, demandOption: true })
       .option('attach', { alias: 'a', type: 'boolean', describe: 'Follow the container\'s output and exit with its status' })
-      .option('interactive', { alias: 'i', type: 'boolean', describe: 'Keep stdin open (input is not forwarded yet; see `hutch attach`)' }),
+      .option('interactive', { alias: 'i', type: 'boolean', describe: 'With -a, feed stdin to the container (created with -i)' }),
   handler: async (argv) => {
     const ctx = createContext(argv);
     const lifecycle = await import('../runtime/lifecycle.js');
@@ -35,8 +35,13 @@ const start: CommandModule<GlobalOptions, StartOptions> = {
         // No log yet: follow from its beginning.
       }
       await lifecycle.startContainer(ctx.paths, record);
-      const { followUntilExit } = await import('./attach.js');
-      process.exitCode = await followUntilExit(ctx.paths, record, offset);
+      const [{ followUntilExit }, { relayStdin }] = await Promise.all([import('./attach.js'), import('../runtime/attach-input.js')]);
+      const relay = argv.interactive && lifecycle.monitorSettings(record).interactive ? relayStdin(lifecycle.runtimeRoot(ctx.paths), record.id) : undefined;
+      try {
+        process.exitCode = await followUntilExit(ctx.paths, record, offset);
+      } finally {
+        relay?.kill();
+      }
       return;
     }
     await forEachInput(argv.containers, async (input) => {

@@ -214,7 +214,10 @@ async function signalContainer(paths: HutchPaths, record: ContainerRecord, state
     return;
   }
   const result = await runRuntime(['--root', runtimeRoot(paths), 'kill', record.id, signal]);
-  if (result.code !== 0) throw new HutchError('ESIGNAL', `cannot signal container ${record.name}: ${result.stderr}`);
+  // A container that ended between our look and the signal (a concurrent stop or rm -f) needs no signal.
+  if (result.code !== 0 && isLive(currentState(paths, record.id))) {
+    throw new HutchError('ESIGNAL', `cannot signal container ${record.name}: ${result.stderr}`);
+  }
 }
 
 /** Sends `signal` to a running container's init (podman kill). */

@@ -484,7 +484,14 @@ export class Store {
       const path = join(tmp, name);
       if (path === this.procDir) continue;
       if (name.startsWith(PROC_PREFIX)) {
-        const lock = tryLockFile(join(path, 'lock'));
+        let lock: FileLock | null;
+        try {
+          lock = tryLockFile(join(path, 'lock'));
+        } catch (err) {
+          // A process closing its store removes its staging dir without store.lock: gone is swept.
+          if ((err as HutchError).code === 'ENOENT') continue;
+          throw err;
+        }
         if (!lock) continue;
         lock.release();
       }

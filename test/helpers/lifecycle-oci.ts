@@ -90,8 +90,14 @@ export async function makeOciBundle(edit: (config: Record<string, any>) => void 
   await writeFile(join(rootfs, 'etc', 'passwd'), 'root:x:0:0:root:/root:/bin/sh\n');
   if (switchesUser()) await execa('chown', ['-R', `${testUser().uid}:${testUser().gid}`, base]);
   const bundle: OciBundle = { dir, root, out, remove: () => rm(base, { recursive: true, force: true }) };
-  const spec = await ociRuntime(root, ['spec', '--rootless', '--bundle', dir]);
-  if (spec.exitCode !== 0) throw new Error(`spec --rootless exited ${spec.exitCode}: ${spec.stderr}`);
+  const spec = await ociRuntime(root, ['spec', '--rootless', '--bundle', dir]).catch(async (err: unknown) => {
+    await bundle.remove();
+    throw err;
+  });
+  if (spec.exitCode !== 0) {
+    await bundle.remove();
+    throw new Error(`spec --rootless exited ${spec.exitCode}: ${spec.stderr}`);
+  }
   const config = JSON.parse(await readFile(join(dir, 'config.json'), 'utf8')) as Record<string, any>;
   config.process.terminal = false;
   config.mounts.push({ destination: '/out', type: 'bind', source: out, options: ['rbind', 'rw'] });
