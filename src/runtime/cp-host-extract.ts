@@ -74,7 +74,8 @@ async function writeEntry(root: string, entry: ReadEntry, dirModes: Map<string, 
 export async function extractToStaging(source: Readable, parentDir: string): Promise<string> {
   const staging = await mkdtemp(join(parentDir, '.hutch-cp-'));
   const dirModes = new Map<string, number>();
-  const parser = new Parser();
+  // strict: an invalid header is an error, never an entry silently skipped.
+  const parser = new Parser({ strict: true });
   let failure: unknown;
   let chain = Promise.resolve();
   parser.on('entry', (entry: ReadEntry) => {

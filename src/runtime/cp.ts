@@ -6,7 +6,7 @@ import { type Stats } from 'node:fs';
 import { lstat, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
-import { NotFoundError, UsageError, fromNodeError } from '../errors.js';
+import { HutchError, NotFoundError, UsageError, fromNodeError } from '../errors.js';
 import type { HutchPaths } from '../paths.js';
 import { extractToStaging, moveInto } from './cp-host-extract.js';
 import { lastComponent, parseCpLocation } from './cp-location.js';
@@ -83,6 +83,9 @@ async function copyOut(paths: HutchPaths, request: CpRequest, name: string, path
     // The runtime's own error explains a broken stream better than the parser's.
     if (ran.status === 'rejected') throw ran.reason;
     if (extracted.status === 'rejected') throw extracted.reason;
+    if (!(await statOrNull(join(staging!, 'top'), false))) {
+      throw new HutchError('ECP', `the copy of \`${path}\` from container ${record.name} arrived without its top entry`, { hint: 'retry the copy; this is a bug in hutch if it repeats' });
+    }
     await moveInto(join(staging!, 'top'), entryName === '.' ? dest : join(parent, entryName));
   } finally {
     if (staging) await rm(staging, { recursive: true, force: true });
