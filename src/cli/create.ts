@@ -3,8 +3,8 @@
 import type { CommandModule } from 'yargs';
 import type { CreatedContainer } from '../runtime/create-from-cli.js';
 import { createContext, type GlobalOptions } from './context.js';
-import { lifecycleFlags, parseLabels, parseLogMaxSize, type LifecycleFlagValues } from './detach-flags.js';
-import { containerFlags, toRawRunFlags, type ContainerFlagValues } from './run-flags.js';
+import { parseLabels, parseLogMaxSize, type LifecycleFlagValues } from './detach-flags.js';
+import { containerArguments, toRawRunFlags, type ContainerFlagValues } from './run-flags.js';
 import { withStore } from './session.js';
 
 /** Options of `hutch create`. */
@@ -34,12 +34,7 @@ const create: CommandModule<GlobalOptions, CreateOptions> = {
   command: 'create <image> [command..]',
   describe: 'Create a container without starting it',
   builder: (yargs) =>
-    yargs
-      .parserConfiguration({ 'populate--': true })
-      .positional('image', { type: 'string', demandOption: true, describe: 'Image name or ID, or oci:DIR[:REF]' })
-      .positional('command', { type: 'string', array: true, describe: 'Command and arguments (default: the image\'s)' })
-      .options(containerFlags)
-      .options(lifecycleFlags),
+    containerArguments(yargs),
   handler: async (argv) => {
     process.stdout.write(`${(await createFromArgv(argv)).container.record.id}\n`);
   },

@@ -1,9 +1,10 @@
 // The flags `run` and `create` share (podman's names), and their conversion
 // to the spec layer's RawRunFlags.
-import type { Options } from 'yargs';
+import type { Argv, Options } from 'yargs';
 import type { RawRunFlags } from '../spec/run-options.js';
 import { pullFlags } from './pull.js';
 import type { PullFlagValues } from './pull-with-progress.js';
+import { lifecycleFlags } from './detach-flags.js';
 
 /** yargs option definitions for container-creating commands. */
 export const containerFlags = {
@@ -89,4 +90,14 @@ export function toRawRunFlags(argv: ContainerFlagValues): RawRunFlags {
     tty: argv.tty,
     interactive: argv.interactive,
   };
+}
+
+/** The arguments `run` and `create` share: IMAGE, the container's command, and every container and lifecycle flag. */
+export function containerArguments<T>(yargs: Argv<T>) {
+  return yargs
+    .parserConfiguration({ 'populate--': true })
+    .positional('image', { type: 'string', demandOption: true, describe: 'Image name or ID, or oci:DIR[:REF]' })
+    .positional('command', { type: 'string', array: true, describe: 'Command and arguments (default: the image\'s)' })
+    .options(containerFlags)
+    .options(lifecycleFlags);
 }

@@ -2,8 +2,8 @@
 // it in the foreground; the exit status is the container's.
 import type { CommandModule } from 'yargs';
 import { createContext, type GlobalOptions } from './context.js';
-import { lifecycleFlags, type LifecycleFlagValues } from './detach-flags.js';
-import { containerFlags, toRawRunFlags, type ContainerFlagValues } from './run-flags.js';
+import type { LifecycleFlagValues } from './detach-flags.js';
+import { containerArguments, toRawRunFlags, type ContainerFlagValues } from './run-flags.js';
 import { withStore } from './session.js';
 
 /** Options of `hutch run`. */
@@ -13,13 +13,7 @@ const run: CommandModule<GlobalOptions, RunCommandOptions> = {
   command: 'run <image> [command..]',
   describe: 'Run a command in a new container',
   builder: (yargs) =>
-    yargs
-      .parserConfiguration({ 'populate--': true })
-      .positional('image', { type: 'string', demandOption: true, describe: 'Image name or ID, or oci:DIR[:REF]' })
-      .positional('command', { type: 'string', array: true, describe: 'Command and arguments (default: the image\'s)' })
-      .options(containerFlags)
-      .options(lifecycleFlags)
-      .option('detach', { alias: 'd', type: 'boolean', describe: 'Run in the background under a monitor and print the container ID' }),
+    containerArguments(yargs).option('detach', { alias: 'd', type: 'boolean', describe: 'Run in the background under a monitor and print the container ID' }),
   handler: async (argv) => {
     if (argv.detach || argv.restart !== undefined || argv['log-opt'] !== undefined || argv.memory !== undefined || argv.cpus !== undefined || argv['pids-limit'] !== undefined || argv.label !== undefined) {
       const { runMonitored } = await import('./run-detached.js');
