@@ -40,6 +40,7 @@
 #include <initializer_list>
 
 #include "logfile.h"
+#include "write-all.h"
 
 namespace hutch {
 namespace {
@@ -110,16 +111,6 @@ bool parse_u64(const char* s, uint64_t* out) {
   }
   *out = v;
   return true;
-}
-
-void write_all(int fd, const char* p, size_t n) {
-  while (n > 0) {
-    ssize_t w = write(fd, p, n);
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) return;
-    p += w;
-    n -= static_cast<size_t>(w);
-  }
 }
 
 // Reports a failure of the first start to `hutch-runtime monitor` (which

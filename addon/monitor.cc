@@ -22,6 +22,7 @@
 #include "runtime-error.h"
 #include "seccomp.h"
 #include "state.h"
+#include "write-all.h"
 
 namespace hutch {
 
@@ -86,15 +87,7 @@ MonitorArgs parse_monitor(const std::vector<std::string>& args) {
   return a;
 }
 
-void write_all(int fd, const std::string& s) {
-  size_t off = 0;
-  while (off < s.size()) {
-    ssize_t n = write(fd, s.data() + off, s.size() - off);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return;
-    off += static_cast<size_t>(n);
-  }
-}
+void write_all(int fd, const std::string& s) { hutch::write_all(fd, s.data(), s.size()); }
 
 void send_message(int sock, const std::string& m) {
   ssize_t n;

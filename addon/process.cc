@@ -19,6 +19,7 @@
 #include "mounts.h"
 #include "pty.h"
 #include "runtime-error.h"
+#include "write-all.h"
 
 namespace hutch {
 
@@ -86,16 +87,6 @@ bool has_name(const std::vector<std::string>& env, const std::string& key, std::
     }
   }
   return false;
-}
-
-void write_all(int fd, const char* p, size_t n) {
-  while (n > 0) {
-    ssize_t w = write(fd, p, n);
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) return;
-    p += w;
-    n -= static_cast<size_t>(w);
-  }
 }
 
 int exit_code_of(int status) {
