@@ -31,6 +31,7 @@
         "addon/mounts.cc",
         "addon/copy-up.cc",
         "addon/seccomp.cc",
+        "addon/seccomp-cache.cc",
         "addon/pty.cc",
         "addon/process.cc",
         "addon/state.cc",

@@ -26,6 +26,7 @@ constexpr const char* kAnnotationLowerdirs = "run.hutch.overlay.lowerdirs";
 constexpr const char* kAnnotationUpperdir = "run.hutch.overlay.upperdir";
 constexpr const char* kAnnotationWorkdir = "run.hutch.overlay.workdir";
 constexpr const char* kAnnotationEnosysNewer = "run.hutch.seccomp.enosys-newer";
+constexpr const char* kAnnotationSeccompCache = "run.hutch.seccomp.cache";
 
 struct RlimitName {
   const char* name;
@@ -271,6 +272,15 @@ void parse_enosys_annotation(Config& c) {
   c.seccomp.enosys_newer = a->second == "true";
 }
 
+void parse_seccomp_cache_annotation(Config& c) {
+  auto a = c.annotations.find(kAnnotationSeccompCache);
+  if (a == c.annotations.end()) return;
+  if (!is_absolute(a->second)) {
+    throw RuntimeError(std::string("config.json: annotation ") + kAnnotationSeccompCache + " must be an absolute path, not `" + a->second + "`");
+  }
+  c.seccomp.cache_dir = a->second;
+}
+
 void parse_linux(const JsonValue& l, Config& c) {
   l.as_object("linux");
   if (const JsonValue* ns = l.get("namespaces"); ns != nullptr && !ns->is_null()) {
@@ -370,6 +380,7 @@ Config load_config_file(const std::string& path, const std::string& bundle) {
   if (const JsonValue* l = doc.get("linux"); l != nullptr && !l->is_null()) parse_linux(*l, c);
   parse_overlay(c);
   parse_enosys_annotation(c);
+  parse_seccomp_cache_annotation(c);
   if (const JsonValue* h = doc.get("hooks"); h != nullptr && !h->is_null()) c.hooks = parse_hooks(*h);
   if (c.creates(CLONE_NEWUSER) && (c.uid_mappings.empty() || c.gid_mappings.empty())) {
     throw RuntimeError("config.json: a new user namespace needs `linux.uidMappings` and `linux.gidMappings`");

@@ -51,6 +51,9 @@ struct SeccompSpec {
   // Annotation run.hutch.seccomp.enosys-newer: syscalls numbered above the
   // highest one the profile names fail with ENOSYS (runc's patchbpf stub).
   bool enosys_newer = false;
+  // Annotation run.hutch.seccomp.cache: where compiled programs are kept
+  // between runs (seccomp-cache.h); not part of what the filter does.
+  std::string cache_dir;
 };
 
 struct DeviceSpec {

@@ -121,7 +121,7 @@ int exec_main(const std::string& root, const std::vector<std::string>& args) {
     p.additional_gids.clear();
   }
   p.terminal = a.tty;
-  SeccompFilter* filter = c.has_seccomp ? compile_seccomp(c.seccomp) : nullptr;
+  SeccompFilter* filter = c.has_seccomp ? prepare_seccomp(c.seccomp) : nullptr;
 
   // setns through the pidfd (Linux 5.8) enters every namespace at once, the
   // user namespace first, atomically: no /proc/<pid>/ns path can be swapped.

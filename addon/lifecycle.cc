@@ -28,6 +28,7 @@
 #include "pty.h"
 #include "remove-tree.h"
 #include "runtime-error.h"
+#include "seccomp-cache.h"
 
 namespace hutch {
 
@@ -52,11 +53,20 @@ struct InitContext {
   pid_t parent;
   sigset_t old_mask;
   SeccompFilter* filter;  // null with linux.seccomp: the init compiles it (during the id maps)
+  int seccomp_cache_fd;   // where the init stores what it compiled, or -1
   bool detach;
   int stdio[3];
   int exec_fd;    // detach: init reads one byte from it (exec.fifo)
   int result_fd;  // detach: errors after the wait go here (start.fifo)
 };
+
+// The cache directory is the user's, outside the container: the init closes
+// it before any mount, so nothing in the container can reach it through the
+// init; the runtime once the init is cloned.
+void close_seccomp_cache(InitContext& x) {
+  if (x.seccomp_cache_fd >= 0) close(x.seccomp_cache_fd);
+  x.seccomp_cache_fd = -1;
+}
 
 void send_byte(int sock, char tag) {
   ssize_t n;
@@ -126,11 +136,13 @@ bool setgroups_allowed_here() {
     if (c.creates(CLONE_NEWUSER)) {
       if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) != 0) throw sys_error_plain("prctl PR_SET_DUMPABLE", errno);
       send_byte(x.sync, kMsgReadyForMaps);
-      if (compile_here) filter = compile_seccomp(c.seccomp);
+      if (compile_here) filter = compile_seccomp(c.seccomp, x.seccomp_cache_fd);
+      if (x.seccomp_cache_fd >= 0) close(x.seccomp_cache_fd);
       if (recv_large(x.sync, &msg, &fd) != 1 || msg[0] != kMsgMapsWritten) _exit(kExitRuntimeError);
       if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) throw sys_error_plain("prctl PR_SET_DUMPABLE", errno);
     } else {
-      if (compile_here) filter = compile_seccomp(c.seccomp);
+      if (compile_here) filter = compile_seccomp(c.seccomp, x.seccomp_cache_fd);
+      if (x.seccomp_cache_fd >= 0) close(x.seccomp_cache_fd);
       if (user != nullptr) join_namespace(*user);
     }
 
@@ -662,7 +674,6 @@ CreatedContainer create_container(const Config& c, const std::string& id, const 
   x.c = &c;
   x.parent = getpid();
   x.old_mask = old_mask;
-  x.filter = filter;
   x.detach = o.detach;
   x.exec_fd = x.result_fd = -1;
   for (int i = 0; i < 3; i++) x.stdio[i] = o.stdio[i];
@@ -673,6 +684,19 @@ CreatedContainer create_container(const Config& c, const std::string& id, const 
   int sv[2];
   if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) throw sys_error_plain("socketpair", errno);
   x.sync = sv[1];
+  // A cached program spares the init the compile; without one, the init
+  // compiles it while the id maps are written and stores it for next time.
+  x.seccomp_cache_fd = -1;
+  if (filter == nullptr && c.has_seccomp) {
+    x.seccomp_cache_fd = open_seccomp_cache(c.seccomp);
+    try {
+      filter = cached_seccomp(c.seccomp, x.seccomp_cache_fd);
+    } catch (...) {
+      close_seccomp_cache(x);
+      throw;
+    }
+  }
+  x.filter = filter;
 
   // The init is cloned in its new namespaces at once (a joined user
   // namespace is entered by the child first instead).
@@ -684,12 +708,17 @@ CreatedContainer create_container(const Config& c, const std::string& id, const 
     }
   }
   pid_t child = static_cast<pid_t>(syscall(SYS_clone, static_cast<unsigned long>(flags | SIGCHLD), 0, 0, 0, 0));
-  if (child < 0) throw sys_error_plain("clone " + namespace_flag_names(flags), errno);
+  if (child < 0) {
+    int err = errno;
+    close_seccomp_cache(x);
+    throw sys_error_plain("clone " + namespace_flag_names(flags), err);
+  }
   if (child == 0) {
     close(sv[0]);
     container_init(x);
   }
   close(sv[1]);
+  close_seccomp_cache(x);
   // Only the init may hold the fifos: `start` relies on ENXIO / end-of-file
   // to notice an init that is gone.
   if (x.exec_fd >= 0) close(x.exec_fd);

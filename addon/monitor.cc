@@ -150,7 +150,7 @@ int child_main(const std::vector<std::string>& args) {
     validate_container_id(id, "monitor");
     const std::string dir = container_dir(root, id);
     Config c = load_config_file(dir + "/" + kConfigCopy, bundle);
-    SeccompFilter* filter = c.has_seccomp ? compile_seccomp(c.seccomp) : nullptr;
+    SeccompFilter* filter = c.has_seccomp ? prepare_seccomp(c.seccomp) : nullptr;
     CreateOptions o;
     o.dir = dir;
     o.detach = true;

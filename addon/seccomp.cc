@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "runtime-error.h"
+#include "seccomp-cache.h"
 
 namespace hutch {
 
@@ -37,6 +38,9 @@ constexpr uint32_t kActErrnoBase = 0x00050000U;
 constexpr uint32_t kActTraceBase = 0x7ff00000U;
 constexpr uint32_t kActLog = 0x7ffc0000U;
 constexpr uint32_t kActAllow = 0x7fff0000U;
+struct ScmpVersion {
+  unsigned int major, minor, micro;
+};
 constexpr int kAttrCtlNnp = 3;
 constexpr int kAttrCtlLog = 6;
 constexpr int kAttrCtlSsb = 7;
@@ -52,6 +56,7 @@ struct Lib {
   int (*load)(ScmpCtx);
   int (*attr_set)(ScmpCtx, int, uint32_t);
   void (*release)(ScmpCtx);
+  const ScmpVersion* (*version)();
 };
 
 template <typename T>
@@ -80,6 +85,7 @@ const Lib& lib() {
   bind_symbol(h, "seccomp_load", &l.load);
   bind_symbol(h, "seccomp_attr_set", &l.attr_set);
   bind_symbol(h, "seccomp_release", &l.release);
+  bind_symbol(h, "seccomp_version", &l.version);
   loaded = true;
   return l;
 }
@@ -215,15 +221,53 @@ std::vector<sock_filter> export_program(const Lib& l, ScmpCtx ctx) {
   return prog;
 }
 
+std::string cache_key(const Lib& l, const SeccompSpec& spec) {
+  const ScmpVersion* v = l.version();
+  return seccomp_cache_key(spec, l.arch_native(), std::to_string(v->major) + "." + std::to_string(v->minor) + "." + std::to_string(v->micro));
+}
+
+unsigned int filter_flags(const SeccompSpec& spec) {
+  unsigned int flags = 0;
+  for (const std::string& flag : spec.flags) {
+    flags |= flag == "SECCOMP_FILTER_FLAG_LOG" ? SECCOMP_FILTER_FLAG_LOG : SECCOMP_FILTER_FLAG_SPEC_ALLOW;
+  }
+  return flags;
+}
+
 }  // namespace
 
 struct SeccompFilter {
   ScmpCtx ctx = nullptr;  // loaded by libseccomp, or
-  std::vector<sock_filter> program;  // loaded with seccomp(2) when the ENOSYS stub is in front
+  std::vector<sock_filter> program;  // loaded with seccomp(2): with the ENOSYS stub in front, or cached
   unsigned int flags = 0;  // SECCOMP_FILTER_FLAG_* for seccomp(2)
 };
 
-SeccompFilter* compile_seccomp(const SeccompSpec& spec) {
+SeccompFilter* cached_seccomp(const SeccompSpec& spec, int cache_fd) {
+  if (cache_fd < 0) return nullptr;
+  auto* filter = new SeccompFilter;
+  if (!read_cached_program(cache_fd, cache_key(lib(), spec), &filter->program)) {
+    delete filter;
+    return nullptr;
+  }
+  filter->flags = filter_flags(spec);
+  return filter;
+}
+
+SeccompFilter* prepare_seccomp(const SeccompSpec& spec) {
+  int cache_fd = open_seccomp_cache(spec);
+  SeccompFilter* filter = nullptr;
+  try {
+    filter = cached_seccomp(spec, cache_fd);
+    if (filter == nullptr) filter = compile_seccomp(spec, cache_fd);
+  } catch (...) {
+    if (cache_fd >= 0) close(cache_fd);
+    throw;
+  }
+  if (cache_fd >= 0) close(cache_fd);
+  return filter;
+}
+
+SeccompFilter* compile_seccomp(const SeccompSpec& spec, int cache_fd) {
   const Lib& l = lib();
   uint32_t def = action_of(spec.default_action, spec.has_default_errno_ret, spec.default_errno_ret, "linux.seccomp.defaultAction");
   ScmpCtx ctx = l.init(def);
@@ -293,14 +337,13 @@ SeccompFilter* compile_seccomp(const SeccompSpec& spec) {
     }
   }
   auto* filter = new SeccompFilter;
-  if (!spec.enosys_newer) {
+  if (!spec.enosys_newer && cache_fd < 0) {
     filter->ctx = ctx;
     return filter;
   }
   try {
-    std::vector<sock_filter> stub = enosys_stub(l, spec, arches);
+    if (spec.enosys_newer) filter->program = enosys_stub(l, spec, arches);
     std::vector<sock_filter> body = export_program(l, ctx);
-    filter->program = std::move(stub);
     filter->program.insert(filter->program.end(), body.begin(), body.end());
   } catch (...) {
     l.release(ctx);
@@ -312,9 +355,8 @@ SeccompFilter* compile_seccomp(const SeccompSpec& spec) {
     delete filter;
     throw RuntimeError("seccomp: the filter has more than 4096 BPF instructions");
   }
-  for (const std::string& flag : spec.flags) {
-    filter->flags |= flag == "SECCOMP_FILTER_FLAG_LOG" ? SECCOMP_FILTER_FLAG_LOG : SECCOMP_FILTER_FLAG_SPEC_ALLOW;
-  }
+  filter->flags = filter_flags(spec);
+  write_cached_program(cache_fd, cache_key(l, spec), filter->program);
   return filter;
 }
 

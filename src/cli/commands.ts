@@ -2,7 +2,9 @@
 // and import their engine lazily inside the handler.
 import type { CommandModule } from 'yargs';
 import type { GlobalOptions } from './context.js';
+import { lifecycleFlags } from './detach-flags.js';
 import { containerFlags } from './run-flags.js';
+import type { CommandFlags } from './split-command-args.js';
 import { execFlags } from './exec.js';
 
 // yargs types each module by its own options; the list is heterogeneous by design.
@@ -60,15 +62,27 @@ export async function loadCommands(word: string | undefined): Promise<AnyCommand
   return modules.map((module) => module.default);
 }
 
-function booleanNames(flags: Record<string, { type?: string; alias?: string }>): string[] {
-  return Object.entries(flags).flatMap(([name, option]) => (option.type === 'boolean' ? [name, ...(option.alias !== undefined ? [option.alias] : [])] : []));
+type FlagTable = Record<string, { type?: string; alias?: string }>;
+
+/** The global flags every command accepts (main.ts). */
+const GLOBAL_FLAGS: FlagTable = { root: { type: 'string' }, runroot: { type: 'string' }, 'log-level': { type: 'string' }, help: { alias: 'h', type: 'boolean' }, version: { type: 'boolean' } };
+
+function flagKinds(table: FlagTable): CommandFlags {
+  const booleans = new Set<string>();
+  const values = new Set<string>();
+  for (const [name, option] of Object.entries({ ...GLOBAL_FLAGS, ...table })) {
+    const kind = option.type === 'boolean' ? booleans : values;
+    kind.add(name);
+    if (option.alias !== undefined) kind.add(option.alias);
+  }
+  return { booleans, values };
 }
 
-/** Commands whose arguments after the first positional belong to the container, with their boolean flags. */
-export function commandBooleanFlags(command: string): ReadonlySet<string> | undefined {
-  if (command === 'run') return new Set([...booleanNames(containerFlags), 'detach', 'd']);
-  if (command === 'create') return new Set(booleanNames(containerFlags));
-  if (command === 'exec') return new Set(booleanNames(execFlags));
+/** Commands whose arguments after the first positional belong to the container, with their flags. */
+export function commandFlags(command: string): CommandFlags | undefined {
+  if (command === 'run') return flagKinds({ ...containerFlags, ...lifecycleFlags, detach: { alias: 'd', type: 'boolean' } });
+  if (command === 'create') return flagKinds({ ...containerFlags, ...lifecycleFlags });
+  if (command === 'exec') return flagKinds(execFlags);
   return undefined;
 }
 
@@ -76,12 +90,12 @@ export function commandBooleanFlags(command: string): ReadonlySet<string> | unde
  * Where the container's own arguments start to need protecting: the command
  * word itself, or the verb after `container` (`hutch container exec ...`).
  */
-export function separatorPoint(argv: readonly string[], commandIndex: number): { index: number; booleans: ReadonlySet<string> } | undefined {
+export function separatorPoint(argv: readonly string[], commandIndex: number): { index: number; flags: CommandFlags } | undefined {
   let index = commandIndex;
   if (argv[commandIndex] === 'container') {
     index = argv.findIndex((arg, i) => i > commandIndex && !arg.startsWith('-'));
     if (index < 0) return undefined;
   }
-  const booleans = commandBooleanFlags(argv[index]!);
-  return booleans ? { index, booleans } : undefined;
+  const flags = commandFlags(argv[index]!);
+  return flags ? { index, flags } : undefined;
 }

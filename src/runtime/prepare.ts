@@ -88,7 +88,7 @@ export async function prepareContainer(store: Store, image: ImageRecord, options
       image: { config: imageConfig, lowerDirs },
       options: { ...options, hostname },
       host,
-      container: { id: record.id, rootfs: paths.rootfs, upperDir: paths.upper, workDir: paths.work, etcFiles },
+      container: { id: record.id, rootfs: paths.rootfs, upperDir: paths.upper, workDir: paths.work, etcFiles, seccompCacheDir: store.seccompCacheDir },
       userFiles,
       seccompProfile,
     });

@@ -23,6 +23,8 @@ export const ANNOTATIONS = {
   workDir: 'run.hutch.overlay.workdir',
   /** "true": add runc's ENOSYS stub for syscalls newer than the profile. */
   seccompEnosys: SECCOMP_ENOSYS_ANNOTATION,
+  /** A directory of the user's where the runtime keeps compiled seccomp programs between runs. */
+  seccompCache: 'run.hutch.seccomp.cache',
 } as const;
 
 /** RLIM_INFINITY as the spec's uint64. */
@@ -79,6 +81,8 @@ export interface ContainerFacts {
   upperDir: string;
   workDir: string;
   etcFiles: EtcFilePaths;
+  /** Where the runtime may keep compiled seccomp programs (ANNOTATIONS.seccompCache); none when absent. */
+  seccompCacheDir?: string;
 }
 
 /** Everything generateSpec needs. */
@@ -165,6 +169,7 @@ export function generateSpec(input: GenerateInput): OciSpec {
     [ANNOTATIONS.workDir]: checkOverlayDir(container.workDir, 'work dir'),
   };
   if (seccomp && wantsEnosysStub(seccomp)) annotations[ANNOTATIONS.seccompEnosys] = 'true';
+  if (seccomp && container.seccompCacheDir !== undefined) annotations[ANNOTATIONS.seccompCache] = container.seccompCacheDir;
 
   const spec: OciSpec = {
     ociVersion: OCI_VERSION,

@@ -130,6 +130,11 @@ export class Store {
     private readonly procLock: FileLock,
   ) {}
 
+  /** Where hutch-runtime keeps compiled seccomp programs (it creates the directory, mode 0700). */
+  get seccompCacheDir(): string {
+    return join(this.root, 'seccomp-cache');
+  }
+
   /** This process's private staging directory (never swept while the process lives). */
   get stagingDir(): string {
     return this.procDir;

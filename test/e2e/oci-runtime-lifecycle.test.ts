@@ -218,6 +218,13 @@ test('spec refuses to overwrite config.json; a bad config.json names the field a
   t.regex(bad.stderr, /process\.args/);
   t.not((await ociRuntime(bundle.root, ['state', 'bad'])).exitCode, 0);
   t.false(await exists(join(bundle.root, 'bad')));
+  config.process.args = ['/bin/true'];
+  config.annotations = { 'run.hutch.seccomp.cache': 'relative/cache' };
+  await writeConfig(bundle, config);
+  const badCache = await ociRuntimeToFiles(bundle, ['create', '--bundle', bundle.dir, 'bad-cache'], 'create-bad-cache');
+  t.is(badCache.exitCode, 125);
+  t.regex(badCache.stderr, /run\.hutch\.seccomp\.cache must be an absolute path/);
+  t.false(await exists(join(bundle.root, 'bad-cache')));
 });
 
 test('ids outside [a-zA-Z0-9][a-zA-Z0-9_.-]* are refused', async (t) => {

@@ -69,6 +69,15 @@ test('a command that does not exist gives 127', async (t) => {
   t.is(viaPath.exitCode, 127);
 });
 
+test('a flag run does not have gives 125 naming the flag, and creates nothing', async (t) => {
+  const { image } = t.context;
+  const before = await containerIds(image);
+  const result = await runIn(image, ['--no-such-flag'], ['true']);
+  t.is(result.exitCode, 125);
+  t.regex(result.stderr, /unknown flag: --no-such-flag/);
+  t.deepEqual(await containerIds(image), before);
+});
+
 test('a file that is not executable gives 126', async (t) => {
   const result = await runIn(t.context.image, [], ['/bin/not-executable']);
   t.is(result.exitCode, 126);

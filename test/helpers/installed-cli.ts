@@ -155,17 +155,36 @@ async function sourceDigest(): Promise<string> {
 }
 
 // mkdir is atomic, so it serves as a lock between test workers installing the same sources.
+// The holder writes its pid into it: a lock whose holder died (a test run
+// killed mid-install) is taken over instead of waited out.
 async function acquire(lock: string): Promise<void> {
   const deadline = Date.now() + LOCK_WAIT_MS;
   for (;;) {
     try {
       await mkdir(lock);
+      await writeFile(join(lock, 'pid'), String(process.pid));
       return;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      if (await holderIsGone(lock)) {
+        await rm(lock, { recursive: true, force: true });
+        continue;
+      }
       if (Date.now() > deadline) throw new Error(`another test process has held ${lock} for ${LOCK_WAIT_MS / 60_000} minutes; remove it if stale`);
       await sleep(250);
     }
+  }
+}
+
+async function holderIsGone(lock: string): Promise<boolean> {
+  const pid = Number(await readFile(join(lock, 'pid'), 'utf8').catch(() => ''));
+  // No pid yet: the holder is between its mkdir and its write.
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ESRCH';
   }
 }
 

@@ -72,6 +72,14 @@ test('attack: a storage path with : or , cannot smuggle overlay options', async 
   t.throws(() => generateSpec({ ...base, image: { ...base.image, lowerDirs: [] } }), { instanceOf: InvalidContentError });
 });
 
+test('the seccomp cache directory is handed to the runtime only with a filter to compile', async (t) => {
+  const base = await input();
+  const withCache = { ...base, container: { ...base.container, seccompCacheDir: '/store/seccomp-cache' } };
+  t.is(generateSpec(withCache).annotations[ANNOTATIONS.seccompCache], '/store/seccomp-cache');
+  t.false(ANNOTATIONS.seccompCache in generateSpec(base).annotations);
+  t.false(ANNOTATIONS.seccompCache in generateSpec({ ...withCache, seccompProfile: null }).annotations);
+});
+
 test('seccomp=unconfined: no linux.seccomp and no ENOSYS annotation', async (t) => {
   const spec = generateSpec(await input({ securityOpt: ['seccomp=unconfined', 'no-new-privileges=false'] }));
   t.is(spec.linux.seccomp, undefined);
