@@ -1,7 +1,7 @@
 // Subordinate id ranges from /etc/subuid and /etc/subgid (subuid(5)). Like
 // shadow's own lookup and containers/storage, an entry may name the user
 // either by login name or by numeric uid, so both are matched.
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { log } from '../log.js';
 
 /** One `start:count` range of subordinate ids. */
@@ -92,7 +92,9 @@ export function freeRangeStart(entries: SubidRange[], count = 65536, from = 1000
 export async function readSubids(file: string, owner: SubidOwner): Promise<{ report: SubidFileReport; entries: SubidEntry[] }> {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    // Synchronous: a one-line file, read on every container start, where
+    // fs/promises' readFile would add several thread-pool round trips.
+    text = readFileSync(file, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? String(err);
     log.debug(`cannot read ${file}: ${code}`);

@@ -3,10 +3,13 @@
 // symlink is resolved inside the rootfs (absolute targets from its root, `..`
 // clamped there), never on the host, and only a regular file of bounded size
 // is returned. Used for /etc/passwd and /etc/group before the container starts.
-import { constants, type Stats } from 'node:fs';
-import { lstat, open, readlink } from 'node:fs/promises';
+// The calls are synchronous: a lookup is a few dozen lstats that each take
+// microseconds, and a round trip through libuv's thread pool per call would
+// cost more than the call itself on every container start.
+import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, readlinkSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { InvalidContentError, fromNodeError } from '../errors.js';
+import { loadNative } from '../native/index.js';
 import { isWhiteout } from '../storage/lower-lookup.js';
 
 /** Linux's own limit on symlinks followed in one lookup (MAXSYMLINKS). */
@@ -23,9 +26,9 @@ export interface RootfsReadOptions {
 
 type Lookup = { kind: 'missing' } | { kind: 'dir'; layers: number[] } | { kind: 'entry'; hostPath: string; stat: Stats };
 
-async function lstatOrNull(path: string): Promise<Stats | null> {
+function lstatOrNull(path: string): Stats | null {
   try {
-    return await lstat(path);
+    return lstatSync(path);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return null;
@@ -51,11 +54,11 @@ function opaqueChecker(getxattr: GetXattr): (dir: string) => boolean {
  * Looks `name` up under directory `dir` (already resolved, components) in the
  * layers where `dir` is a directory, topmost first, as overlayfs merges them.
  */
-async function lookupChild(lowerDirs: readonly string[], layers: readonly number[], dir: readonly string[], name: string, isOpaque: (p: string) => boolean): Promise<Lookup> {
+function lookupChild(lowerDirs: readonly string[], layers: readonly number[], dir: readonly string[], name: string, isOpaque: (p: string) => boolean): Lookup {
   const dirs: number[] = [];
   for (const i of layers) {
     const hostPath = join(lowerDirs[i]!, ...dir, name);
-    const st = await lstatOrNull(hostPath);
+    const st = lstatOrNull(hostPath);
     if (!st) continue;
     if (isWhiteout(st) || !st.isDirectory()) {
       // A whiteout or a non-directory hides every lower layer; a non-directory on top is the entry itself.
@@ -68,7 +71,7 @@ async function lookupChild(lowerDirs: readonly string[], layers: readonly number
   return dirs.length > 0 ? { kind: 'dir', layers: dirs } : { kind: 'missing' };
 }
 
-async function rootLayers(lowerDirs: readonly string[], isOpaque: (p: string) => boolean): Promise<number[]> {
+function rootLayers(lowerDirs: readonly string[], isOpaque: (p: string) => boolean): number[] {
   const layers: number[] = [];
   for (let i = 0; i < lowerDirs.length; i++) {
     layers.push(i);
@@ -77,8 +80,7 @@ async function rootLayers(lowerDirs: readonly string[], isOpaque: (p: string) =>
   return layers;
 }
 
-async function defaultGetxattr(): Promise<GetXattr> {
-  const { loadNative } = await import('../native/index.js');
+function defaultGetxattr(): GetXattr {
   const native = loadNative();
   return (path, name) => native.getxattr(path, name, { noFollow: true });
 }
@@ -90,8 +92,8 @@ async function defaultGetxattr(): Promise<GetXattr> {
  * file, is larger than `maxBytes`, or its symlinks loop.
  */
 export async function readFileInRootfs(lowerDirs: readonly string[], path: string, maxBytes: number, options: RootfsReadOptions = {}): Promise<Buffer | null> {
-  const isOpaque = opaqueChecker(options.getxattr ?? (await defaultGetxattr()));
-  const top = await rootLayers(lowerDirs, isOpaque);
+  const isOpaque = opaqueChecker(options.getxattr ?? defaultGetxattr());
+  const top = rootLayers(lowerDirs, isOpaque);
   let resolved: string[] = [];
   let layers = top;
   const pending = path.split('/');
@@ -107,13 +109,13 @@ export async function readFileInRootfs(lowerDirs: readonly string[], path: strin
       resolved = resolved.slice(0, -1);
       layers = top;
       for (let k = 0; k < resolved.length; k++) {
-        const r = await lookupChild(lowerDirs, layers, resolved.slice(0, k), resolved[k]!, isOpaque);
+        const r = lookupChild(lowerDirs, layers, resolved.slice(0, k), resolved[k]!, isOpaque);
         if (r.kind !== 'dir') return null;
         layers = r.layers;
       }
       continue;
     }
-    const r = await lookupChild(lowerDirs, layers, resolved, part, isOpaque);
+    const r = lookupChild(lowerDirs, layers, resolved, part, isOpaque);
     if (r.kind === 'missing') return null;
     if (r.kind === 'dir') {
       resolved.push(part);
@@ -124,7 +126,7 @@ export async function readFileInRootfs(lowerDirs: readonly string[], path: strin
       if (++hops > MAX_SYMLINK_HOPS) {
         throw new InvalidContentError(`\`${path}\` in the image: too many levels of symbolic links (ELOOP)`);
       }
-      const target = await readlink(r.hostPath);
+      const target = readlinkSync(r.hostPath);
       if (target.startsWith('/')) {
         resolved = [];
         layers = top;
@@ -144,28 +146,28 @@ export async function readFileInRootfs(lowerDirs: readonly string[], path: strin
 }
 
 /** Opens (libuv adds O_CLOEXEC) without following a symlink or blocking, re-checks it is the same regular file, and reads at most maxBytes. */
-async function readBounded(hostPath: string, expected: Stats, maxBytes: number, shown: string): Promise<Buffer> {
-  let handle;
+function readBounded(hostPath: string, expected: Stats, maxBytes: number, shown: string): Buffer {
+  let fd: number;
   try {
-    handle = await open(hostPath, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    fd = openSync(hostPath, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   } catch (err) {
     throw fromNodeError(err, hostPath);
   }
   try {
-    const st = await handle.stat();
+    const st = fstatSync(fd);
     if (!st.isFile() || st.ino !== expected.ino || st.dev !== expected.dev) {
       throw new InvalidContentError(`\`${shown}\` in the image changed while being read`);
     }
     const buf = Buffer.alloc(maxBytes + 1);
     let total = 0;
     for (;;) {
-      const { bytesRead } = await handle.read(buf, total, buf.length - total, total);
+      const bytesRead = readSync(fd, buf, total, buf.length - total, total);
       if (bytesRead === 0) break;
       total += bytesRead;
       if (total > maxBytes) throw new InvalidContentError(`\`${shown}\` in the image is larger than the ${maxBytes} bytes allowed`);
     }
     return buf.subarray(0, total);
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
 }

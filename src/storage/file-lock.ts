@@ -35,7 +35,8 @@ function held(path: string, fd: number): FileLock {
 export async function lockFile(path: string, mode: 'exclusive' | 'shared' = 'exclusive'): Promise<FileLock> {
   const fd = openLockFile(path);
   try {
-    await loadNative().flockAsync(fd, mode);
+    // Uncontended, the usual case, it is taken at once, without a trip through the thread pool.
+    if (!loadNative().flock(fd, mode, true)) await loadNative().flockAsync(fd, mode);
   } catch (err) {
     closeSync(fd);
     throw err;
