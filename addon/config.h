@@ -82,6 +82,9 @@ struct OverlaySpec {
   std::vector<std::string> lowerdirs;  // top first
   std::string upperdir;
   std::string workdir;
+  // Annotation run.hutch.rootfs.mount-program (mode fuse-overlayfs): the
+  // fuse-overlayfs executable that serves the root instead of kernel overlayfs.
+  std::string mount_program;
 };
 
 struct Config {

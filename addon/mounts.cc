@@ -463,7 +463,9 @@ int prepare_rootfs(const Config& c) {
   if (mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) throw sys_error("make private", "/", errno);
   propagation_flag(c.rootfs_propagation);
 
-  if (c.overlay.enabled) {
+  if (!c.overlay.mount_program.empty()) {
+    // Already mounted by mount_fuse_root, with its daemon started by the runtime.
+  } else if (c.overlay.enabled) {
     mount_overlay_root(c);
   } else if (mount(c.root_path.c_str(), c.root_path.c_str(), nullptr, MS_BIND | MS_REC, nullptr) != 0) {
     // pivot_root needs the new root to be a mount point.

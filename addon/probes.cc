@@ -155,6 +155,38 @@ ProbeOutcome probe_overlay_in_user_namespace(const std::string& lower, const std
   });
 }
 
+ProbeOutcome probe_fuse_in_user_namespace(const std::string& merged) {
+  static const char* const labels[] = {
+      "unshare CLONE_NEWUSER|CLONE_NEWNS", "write /proc/self/setgroups", "write /proc/self/uid_map",
+      "write /proc/self/gid_map",         "mount MS_REC|MS_PRIVATE /",   "open /dev/fuse",
+      "mount fuse",
+  };
+  char uid_map[48];
+  char gid_map[48];
+  int uid_len = snprintf(uid_map, sizeof uid_map, "0 %u 1\n", static_cast<unsigned>(getuid()));
+  int gid_len = snprintf(gid_map, sizeof gid_map, "0 %u 1\n", static_cast<unsigned>(getgid()));
+  // The fd number is only known in the child: its digits are filled in there
+  // (no snprintf after fork).
+  char opts[] = "fd=0000000000,rootmode=40000,user_id=0,group_id=0";
+  const char* target = merged.c_str();
+
+  return fork_probe(labels, [&]() -> ChildReport {
+    if (unshare(CLONE_NEWUSER | CLONE_NEWNS) != 0) return fail(0);
+    if (!write_proc_file("/proc/self/setgroups", "deny", 4) && errno != ENOENT) return fail(1);
+    if (!write_proc_file("/proc/self/uid_map", uid_map, static_cast<size_t>(uid_len))) return fail(2);
+    if (!write_proc_file("/proc/self/gid_map", gid_map, static_cast<size_t>(gid_len))) return fail(3);
+    if (mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) return fail(4);
+    // What the runtime does for a fuse-overlayfs root: the device opened
+    // inside the user namespace, mounted there (no daemon is needed to mount;
+    // the mount dies with this child's namespace).
+    int fd = open("/dev/fuse", O_RDWR | O_CLOEXEC);
+    if (fd < 0) return fail(5);
+    for (int i = 12, v = fd; i >= 3; i--, v /= 10) opts[i] = static_cast<char>('0' + v % 10);
+    if (mount("fuse-probe", target, "fuse", MS_NOSUID | MS_NODEV, opts) != 0) return fail(6);
+    return ChildReport{-1, 0};
+  });
+}
+
 ProbeOutcome probe_seccomp() {
   ProbeOutcome out;
   void* lib = dlopen("libseccomp.so.2", RTLD_NOW | RTLD_LOCAL);

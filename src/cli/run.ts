@@ -35,6 +35,7 @@ const run: CommandModule<GlobalOptions, RunCommandOptions> = {
         command,
         flags: toRawRunFlags(argv),
         autoRemove: Boolean(argv.rm),
+        storageOpts: ctx.storageOpts,
         pullMissing: async (image) => (await import('./pull-with-progress.js')).pullWithProgress(store, { ...argv, image }, { quiet: Boolean(argv.quiet), interactive: ctx.interactive }),
       });
       const stateDir = ensurePrivateDir(ctx.paths.runroot);
