@@ -165,9 +165,10 @@ ProbeOutcome probe_fuse_in_user_namespace(const std::string& merged) {
   char gid_map[48];
   int uid_len = snprintf(uid_map, sizeof uid_map, "0 %u 1\n", static_cast<unsigned>(getuid()));
   int gid_len = snprintf(gid_map, sizeof gid_map, "0 %u 1\n", static_cast<unsigned>(getgid()));
-  // The fd number is only known in the child: its digits are filled in there
-  // (no snprintf after fork).
-  char opts[] = "fd=0000000000,rootmode=40000,user_id=0,group_id=0";
+  // The fd number is only known in the child, which writes the option string
+  // by hand (no snprintf after fork). No leading zeros: the kernel would read octal.
+  static const char kRest[] = ",rootmode=40000,user_id=0,group_id=0";
+  char opts[64];
   const char* target = merged.c_str();
 
   return fork_probe(labels, [&]() -> ChildReport {
@@ -181,7 +182,13 @@ ProbeOutcome probe_fuse_in_user_namespace(const std::string& merged) {
     // the mount dies with this child's namespace).
     int fd = open("/dev/fuse", O_RDWR | O_CLOEXEC);
     if (fd < 0) return fail(5);
-    for (int i = 12, v = fd; i >= 3; i--, v /= 10) opts[i] = static_cast<char>('0' + v % 10);
+    char digits[12];
+    int n = 0;
+    for (int v = fd; n == 0 || v > 0; v /= 10) digits[n++] = static_cast<char>('0' + v % 10);
+    size_t len = 0;
+    for (char ch : {'f', 'd', '='}) opts[len++] = ch;
+    while (n > 0) opts[len++] = digits[--n];
+    for (size_t i = 0; i < sizeof kRest; i++) opts[len++] = kRest[i];
     if (mount("fuse-probe", target, "fuse", MS_NOSUID | MS_NODEV, opts) != 0) return fail(6);
     return ChildReport{-1, 0};
   });

@@ -78,6 +78,8 @@ bool wait_exit(int pidfd, int timeout_ms) {
   if (null_fd < 0) die("open /dev/null", errno);
   if (dup2(null_fd, 0) < 0 || dup2(log_fd, 1) < 0 || dup2(log_fd, 2) < 0) die("dup2 stdio", errno);
   if (dup2(fuse_fd, kDaemonFuseFd) < 0) die("dup2 /dev/fuse", errno);
+  // dup2 onto itself keeps close-on-exec: clear it in every case.
+  if (fcntl(kDaemonFuseFd, F_SETFD, 0) != 0) die("fcntl /dev/fuse F_SETFD", errno);
   // Nothing else of the runtime's (sync socket, state dir, userns fd) stays open.
   if (syscall(SYS_close_range, kDaemonFuseFd + 1, ~0U, 0) != 0) die("close_range", errno);
   std::vector<char*> argv;
@@ -162,8 +164,16 @@ FuseDaemon spawn_fuse_daemon(const FuseLayers& l, int fuse_fd, int userns_fd, co
 std::string fuse_daemon_failure(const std::string& program, const FuseDaemon& d) {
   if (d.pid <= 0) return "";
   int status = 0;
-  // Still serving: the failure was not the daemon's.
+  // A daemon that failed is gone or going: give it a moment to end.
+  int pidfd = open_verified_pidfd(d.pid, d.start_time);
+  if (pidfd >= 0) {
+    wait_exit(pidfd, 1000);
+    close(pidfd);
+  }
+  // Still serving, or ended normally once the container's mount namespace
+  // was gone: the failure was not the daemon's.
   if (waitpid(d.pid, &status, WNOHANG) != d.pid) return "";
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return "";
   std::string how = WIFSIGNALED(status) ? "was killed by signal " + std::to_string(WTERMSIG(status))
                                         : "exited with status " + std::to_string(WEXITSTATUS(status));
   std::string text = read_log(d.log_fd);

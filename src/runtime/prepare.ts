@@ -15,7 +15,7 @@ import { readUserFiles } from '../spec/user.js';
 import { createContainerRecord, removeContainerFiles, type ContainerPaths, type ContainerRecord } from './container-store.js';
 import { generateEtcFiles } from './etc-files.js';
 import { gatherHostFacts } from './host-facts.js';
-import type { RootfsSetting } from '../host/rootfs-mode.js';
+import type { RootfsChoice, RootfsSetting } from '../host/rootfs-mode.js';
 import { copyRootfs, decideRootfs } from './rootfs-choice.js';
 
 /** A container ready to start: its record, paths and generated spec. */
@@ -23,6 +23,8 @@ export interface PreparedContainer {
   record: ContainerRecord;
   paths: ContainerPaths;
   spec: OciSpec;
+  /** How its root filesystem is built, and why. */
+  rootfs: RootfsChoice;
 }
 
 /** Extra facts the caller decides. */
@@ -104,7 +106,7 @@ export async function prepareContainer(store: Store, image: ImageRecord, options
       seccompProfile,
     });
     writeFileSync(join(paths.bundle, 'config.json'), serializeSpec(spec), { mode: 0o600 });
-    return { record, paths, spec };
+    return { record, paths, spec, rootfs };
   } catch (err) {
     await removeContainerFiles(store, record.id);
     throw err;
