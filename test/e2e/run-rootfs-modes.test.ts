@@ -124,7 +124,7 @@ for (const mode of MODES) {
       t.false(existsSync(join(dir, 'rootfs', 'etc', 'layer2')));
     } else {
       t.is(doc!.GraphDriver.Name, 'overlay');
-      t.is<string | undefined>(doc!.GraphDriver.Data.MountProgram, mode === 'fuse-overlayfs' ? '/usr/bin/fuse-overlayfs' : undefined);
+      t.is<string | undefined, string | undefined>(doc!.GraphDriver.Data.MountProgram, mode === 'fuse-overlayfs' ? '/usr/bin/fuse-overlayfs' : undefined);
       t.is(await readFile(join(dir, 'upper', 'etc', 'motd'), 'utf8'), 'changed\n');
       const whiteout = await stat(join(dir, 'upper', 'etc', 'layer2'));
       t.true(whiteout.isCharacterDevice() && whiteout.rdev === 0, 'a deletion is an overlay whiteout in the upper dir');
