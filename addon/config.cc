@@ -220,17 +220,6 @@ void parse_seccomp(const JsonValue& s, SeccompSpec& out) {
   }
 }
 
-std::vector<std::string> split_colon(const std::string& s) {
-  std::vector<std::string> parts;
-  size_t start = 0;
-  for (;;) {
-    size_t end = s.find(':', start);
-    parts.push_back(s.substr(start, end == std::string::npos ? std::string::npos : end - start));
-    if (end == std::string::npos) return parts;
-    start = end + 1;
-  }
-}
-
 // overlayfs splits its option string on ',' and lowerdir on ':', and has no
 // escaping we want to rely on; such paths are refused instead.
 void check_overlay_path(const std::string& p, const char* annotation) {
@@ -406,6 +395,17 @@ Config load_config_file(const std::string& path, const std::string& bundle) {
     throw RuntimeError("config.json: a new user namespace needs `linux.uidMappings` and `linux.gidMappings`");
   }
   return c;
+}
+
+std::vector<std::string> split_colon(const std::string& s) {
+  std::vector<std::string> parts;
+  size_t start = 0;
+  for (;;) {
+    size_t end = s.find(':', start);
+    parts.push_back(s.substr(start, end == std::string::npos ? std::string::npos : end - start));
+    if (end == std::string::npos) return parts;
+    start = end + 1;
+  }
 }
 
 }  // namespace hutch

@@ -115,6 +115,9 @@ struct Config {
   const NamespaceSpec* find_namespace(int ns_flag) const;
 };
 
+// "a:b" → {"a", "b"} (overlay lowerdir lists).
+std::vector<std::string> split_colon(const std::string& s);
+
 // Reads and validates <bundle>/config.json; throws RuntimeError naming the field.
 Config load_config(const std::string& bundle);
 

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "config.h"
 #include "cp-tar.h"
 #include "namespaces.h"
 #include "rootfs-fuse.h"
@@ -99,14 +100,7 @@ void enter_root(const std::string& dir) {
 // leaves our mount namespace, so the mount (and the daemon) end with us.
 void mount_fuse_overlayfs(const CpArgs& a) {
   int fd = mount_fuse(a.mountpoint, a.in.empty());
-  std::vector<std::string> lowers;
-  for (size_t start = 0;;) {
-    size_t end = a.lower.find(':', start);
-    lowers.push_back(a.lower.substr(start, end == std::string::npos ? std::string::npos : end - start));
-    if (end == std::string::npos) break;
-    start = end + 1;
-  }
-  FuseDaemon d = spawn_fuse_daemon(FuseLayers{a.mount_program, lowers, a.upper, a.work}, fd, -1, a.mountpoint);
+  FuseDaemon d = spawn_fuse_daemon(FuseLayers{a.mount_program, split_colon(a.lower), a.upper, a.work}, fd, -1, a.mountpoint);
   close(fd);
   // The first access waits for the daemon; if it failed, say why.
   struct stat st;

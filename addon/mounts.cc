@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "copy-up.h"
+#include "fd.h"
 #include "runtime-error.h"
 
 namespace hutch {
@@ -59,26 +60,6 @@ int sys_move_mount(int from_fd, const char* from, int to_fd, const char* to, uns
 int sys_mount_setattr(int fd, const char* path, unsigned flags, MountAttr* attr) {
   return static_cast<int>(syscall(SYS_mount_setattr, fd, path, flags, attr, sizeof(MountAttr)));
 }
-
-// A closing fd holder, so that no error path leaks a host fd into the container.
-class Fd {
- public:
-  explicit Fd(int fd = -1) : fd_(fd) {}
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() {
-    if (fd_ >= 0) close(fd_);
-  }
-  int get() const { return fd_; }
-  int release() {
-    int fd = fd_;
-    fd_ = -1;
-    return fd;
-  }
-
- private:
-  int fd_;
-};
 
 std::string proc_fd_path(int fd) { return "/proc/self/fd/" + std::to_string(fd); }
 

@@ -15,6 +15,8 @@
 #include <map>
 #include <utility>
 
+#include "config.h"
+#include "fd.h"
 #include "runtime-error.h"
 
 namespace hutch {
@@ -24,21 +26,6 @@ namespace {
 // Every level keeps one fd per layer that has the directory: the depth is
 // bounded like copy-up's, and the fd limit is raised to its hard limit.
 constexpr int kMaxDepth = 256;
-
-class Fd {
- public:
-  explicit Fd(int fd = -1) : fd_(fd) {}
-  Fd(Fd&& o) noexcept : fd_(o.fd_) { o.fd_ = -1; }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() {
-    if (fd_ >= 0) close(fd_);
-  }
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
 
 bool is_whiteout(const struct stat& st) { return S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0); }
 
@@ -261,17 +248,6 @@ class Copier {
     if (utimensat(dst, name.c_str(), times, AT_SYMLINK_NOFOLLOW) != 0) throw sys_error("rootfs copy: utimensat", "/" + path, errno);
   }
 };
-
-std::vector<std::string> split_colon(const std::string& s) {
-  std::vector<std::string> parts;
-  size_t start = 0;
-  for (;;) {
-    size_t end = s.find(':', start);
-    parts.push_back(s.substr(start, end == std::string::npos ? std::string::npos : end - start));
-    if (end == std::string::npos) return parts;
-    start = end + 1;
-  }
-}
 
 }  // namespace
 
