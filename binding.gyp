@@ -42,7 +42,9 @@
         "addon/exec.cc",
         "addon/cp.cc",
         "addon/attach-input.cc",
-        "addon/cp-tar.cc"
+        "addon/cp-tar.cc",
+        "addon/rootfs-fuse.cc",
+        "addon/rootfs-copy.cc"
       ],
       "defines": ["_GNU_SOURCE"],
       "cflags_cc!": ["-fno-exceptions", "-std=gnu++1y", "-std=gnu++17"],

@@ -165,6 +165,12 @@ Napi::Value ProbeOverlayInUserNamespace(const Napi::CallbackInfo& info) {
   return probe_to_js(info.Env(), hutch::probe_overlay_in_user_namespace(lower, upper, work, merged));
 }
 
+Napi::Value ProbeFuseInUserNamespace(const Napi::CallbackInfo& info) {
+  std::string merged;
+  if (!arg_string(info, 0, "merged must be a string", merged)) return info.Env().Undefined();
+  return probe_to_js(info.Env(), hutch::probe_fuse_in_user_namespace(merged));
+}
+
 Napi::Value ProbeSeccomp(const Napi::CallbackInfo& info) { return probe_to_js(info.Env(), hutch::probe_seccomp()); }
 
 Napi::Value Getxattr(const Napi::CallbackInfo& info) {
@@ -381,6 +387,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("probeUserNamespace", Napi::Function::New(env, ProbeUserNamespace, "probeUserNamespace"));
   exports.Set("probeOverlayInUserNamespace",
               Napi::Function::New(env, ProbeOverlayInUserNamespace, "probeOverlayInUserNamespace"));
+  exports.Set("probeFuseInUserNamespace", Napi::Function::New(env, ProbeFuseInUserNamespace, "probeFuseInUserNamespace"));
   exports.Set("probeSeccomp", Napi::Function::New(env, ProbeSeccomp, "probeSeccomp"));
   exports.Set("getxattr", Napi::Function::New(env, Getxattr, "getxattr"));
   exports.Set("setxattr", Napi::Function::New(env, Setxattr, "setxattr"));

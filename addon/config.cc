@@ -25,6 +25,11 @@ constexpr off_t kMaxConfigSize = 16 << 20;
 constexpr const char* kAnnotationLowerdirs = "run.hutch.overlay.lowerdirs";
 constexpr const char* kAnnotationUpperdir = "run.hutch.overlay.upperdir";
 constexpr const char* kAnnotationWorkdir = "run.hutch.overlay.workdir";
+// How the root is assembled (docs/run.md): overlay (kernel overlayfs),
+// fuse-overlayfs (served by the program in run.hutch.rootfs.mount-program) or
+// copy (root.path already holds a private copy: bound as it is).
+constexpr const char* kAnnotationRootfsMode = "run.hutch.rootfs.mode";
+constexpr const char* kAnnotationMountProgram = "run.hutch.rootfs.mount-program";
 constexpr const char* kAnnotationEnosysNewer = "run.hutch.seccomp.enosys-newer";
 constexpr const char* kAnnotationSeccompCache = "run.hutch.seccomp.cache";
 
@@ -216,17 +221,6 @@ void parse_seccomp(const JsonValue& s, SeccompSpec& out) {
   }
 }
 
-std::vector<std::string> split_colon(const std::string& s) {
-  std::vector<std::string> parts;
-  size_t start = 0;
-  for (;;) {
-    size_t end = s.find(':', start);
-    parts.push_back(s.substr(start, end == std::string::npos ? std::string::npos : end - start));
-    if (end == std::string::npos) return parts;
-    start = end + 1;
-  }
-}
-
 // overlayfs splits its option string on ',' and lowerdir on ':', and has no
 // escaping we want to rely on; such paths are refused instead.
 void check_overlay_path(const std::string& p, const char* annotation) {
@@ -236,11 +230,31 @@ void check_overlay_path(const std::string& p, const char* annotation) {
   }
 }
 
+std::string annotation(const Config& c, const char* name) {
+  auto it = c.annotations.find(name);
+  return it == c.annotations.end() ? std::string() : it->second;
+}
+
 void parse_overlay(Config& c) {
   auto lower = c.annotations.find(kAnnotationLowerdirs);
   auto upper = c.annotations.find(kAnnotationUpperdir);
   auto work = c.annotations.find(kAnnotationWorkdir);
-  if (lower == c.annotations.end() && upper == c.annotations.end() && work == c.annotations.end()) return;
+  const std::string mode = annotation(c, kAnnotationRootfsMode);
+  const std::string program = annotation(c, kAnnotationMountProgram);
+  if (!mode.empty() && mode != "overlay" && mode != "fuse-overlayfs" && mode != "copy") {
+    throw RuntimeError(std::string("config.json: annotation ") + kAnnotationRootfsMode + " `" + mode + "` must be overlay, fuse-overlayfs or copy");
+  }
+  const bool has_overlay = lower != c.annotations.end() || upper != c.annotations.end() || work != c.annotations.end();
+  if (mode == "copy" && has_overlay) {
+    throw RuntimeError(std::string("config.json: ") + kAnnotationRootfsMode + " copy takes no run.hutch.overlay.* annotations (root.path is the copy)");
+  }
+  if ((mode == "fuse-overlayfs") != !program.empty()) {
+    throw RuntimeError(std::string("config.json: annotation ") + kAnnotationMountProgram + " is required with, and only with, " + kAnnotationRootfsMode + " fuse-overlayfs");
+  }
+  if (!has_overlay) {
+    if (mode == "fuse-overlayfs") throw RuntimeError(std::string("config.json: ") + kAnnotationRootfsMode + " fuse-overlayfs needs the run.hutch.overlay.* annotations");
+    return;
+  }
   if (lower == c.annotations.end() || lower->second.empty()) {
     throw RuntimeError(std::string("config.json: annotation ") + kAnnotationLowerdirs + " is required with the other overlay annotations");
   }
@@ -257,6 +271,12 @@ void parse_overlay(Config& c) {
     check_overlay_path(work->second, kAnnotationWorkdir);
     c.overlay.upperdir = upper->second;
     c.overlay.workdir = work->second;
+  }
+  if (!program.empty()) {
+    if (!is_absolute(program)) throw RuntimeError(std::string("config.json: annotation ") + kAnnotationMountProgram + " `" + program + "` must be an absolute path");
+    // fuse-overlayfs cannot run without an upper layer (it has no read-only mode).
+    if (c.overlay.upperdir.empty()) throw RuntimeError(std::string("config.json: ") + kAnnotationRootfsMode + " fuse-overlayfs needs " + kAnnotationUpperdir);
+    c.overlay.mount_program = program;
   }
 }
 
@@ -386,6 +406,17 @@ Config load_config_file(const std::string& path, const std::string& bundle) {
     throw RuntimeError("config.json: a new user namespace needs `linux.uidMappings` and `linux.gidMappings`");
   }
   return c;
+}
+
+std::vector<std::string> split_colon(const std::string& s) {
+  std::vector<std::string> parts;
+  size_t start = 0;
+  for (;;) {
+    size_t end = s.find(':', start);
+    parts.push_back(s.substr(start, end == std::string::npos ? std::string::npos : end - start));
+    if (end == std::string::npos) return parts;
+    start = end + 1;
+  }
 }
 
 }  // namespace hutch

@@ -85,6 +85,9 @@ struct OverlaySpec {
   std::vector<std::string> lowerdirs;  // top first
   std::string upperdir;
   std::string workdir;
+  // Annotation run.hutch.rootfs.mount-program (mode fuse-overlayfs): the
+  // fuse-overlayfs executable that serves the root instead of kernel overlayfs.
+  std::string mount_program;
 };
 
 struct Config {
@@ -114,6 +117,9 @@ struct Config {
   bool creates(int ns_flag) const;
   const NamespaceSpec* find_namespace(int ns_flag) const;
 };
+
+// "a:b" → {"a", "b"} (overlay lowerdir lists).
+std::vector<std::string> split_colon(const std::string& s);
 
 // Reads and validates <bundle>/config.json; throws RuntimeError naming the field.
 Config load_config(const std::string& bundle);

@@ -10,6 +10,7 @@
 
 #include <vector>
 
+#include "fd.h"
 #include "runtime-error.h"
 
 namespace hutch {
@@ -19,20 +20,6 @@ namespace {
 // Each level holds three fds (the DIR stream and both directories); this
 // keeps a hostile image's nesting far from the fd limit and the stack's.
 constexpr int kMaxDepth = 256;
-
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() {
-    if (fd_ >= 0) close(fd_);
-  }
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
 
 void copy_data(int in, int out, const std::string& path) {
   std::vector<char> buf(1 << 16);

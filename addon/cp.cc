@@ -6,13 +6,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <string>
 #include <vector>
 
+#include "config.h"
 #include "cp-tar.h"
 #include "namespaces.h"
+#include "rootfs-fuse.h"
 #include "runtime-error.h"
 #include "state.h"
 
@@ -23,13 +26,16 @@ namespace {
 struct CpArgs {
   std::string container;
   std::string lower, upper, work, mountpoint;
+  std::string mount_program;  // fuse-overlayfs instead of kernel overlayfs
+  std::string rootfs;         // a copied root: used as it is
   std::string out, in, name;
   bool export_root = false, into_dir = false, keep_owners = false;
   unsigned uid = 0, gid = 0;
 };
 
 constexpr const char* kCpUsage =
-    "usage: hutch-runtime [--root DIR] cp (--container ID | --lower DIR[:DIR...] [--upper DIR --work DIR] --mountpoint DIR)\n"
+    "usage: hutch-runtime [--root DIR] cp (--container ID | --lower DIR[:DIR...] [--upper DIR --work DIR] --mountpoint DIR\n"
+    "         [--mount-program FUSE-OVERLAYFS] | --rootfs DIR)\n"
     "         (--out PATH [--name NAME | --export] | --in PATH [--into-dir] [--owner UID:GID | --keep-owners])\n";
 
 CpArgs parse_cp(const std::vector<std::string>& args) {
@@ -45,6 +51,8 @@ CpArgs parse_cp(const std::vector<std::string>& args) {
     else if (arg == "--upper") a.upper = value();
     else if (arg == "--work") a.work = value();
     else if (arg == "--mountpoint") a.mountpoint = value();
+    else if (arg == "--mount-program") a.mount_program = value();
+    else if (arg == "--rootfs") a.rootfs = value();
     else if (arg == "--out") a.out = value();
     else if (arg == "--in") a.in = value();
     else if (arg == "--name") a.name = value();
@@ -58,9 +66,12 @@ CpArgs parse_cp(const std::vector<std::string>& args) {
       throw RuntimeError("cp: unexpected argument `" + arg + "`\n" + kCpUsage);
     }
   }
-  if (a.container.empty() == (a.lower.empty() || a.mountpoint.empty())) throw RuntimeError(std::string("cp: give --container, or --lower and --mountpoint\n") + kCpUsage);
+  const int sources = !a.container.empty() + !(a.lower.empty() || a.mountpoint.empty()) + !a.rootfs.empty();
+  if (sources != 1) throw RuntimeError(std::string("cp: give --container, --lower and --mountpoint, or --rootfs\n") + kCpUsage);
   if (a.out.empty() == a.in.empty()) throw RuntimeError(std::string("cp: give one of --out and --in\n") + kCpUsage);
-  if (!a.lower.empty() && (a.upper.empty() || (!a.in.empty() && a.work.empty()))) throw RuntimeError("cp: a stopped container needs --upper (and --work to write)");
+  if (!a.lower.empty() && (a.upper.empty() || ((!a.in.empty() || !a.mount_program.empty()) && a.work.empty()))) {
+    throw RuntimeError("cp: a stopped container needs --upper (and --work to write or with --mount-program)");
+  }
   return a;
 }
 
@@ -79,12 +90,42 @@ void enter_running(const std::string& root, const std::string& id) {
   if (chdir("/") != 0) throw sys_error("chdir", "/", errno);
 }
 
+void enter_root(const std::string& dir) {
+  if (chdir(dir.c_str()) != 0) throw sys_error("chdir", dir, errno);
+  if (chroot(".") != 0) throw sys_error("chroot", dir, errno);
+  if (chdir("/") != 0) throw sys_error("chdir", "/", errno);
+}
+
+// The container's fuse-overlayfs root, as the runtime mounts it; the daemon
+// leaves our mount namespace, so the mount (and the daemon) end with us.
+void mount_fuse_overlayfs(const CpArgs& a) {
+  int fd = mount_fuse(a.mountpoint, a.in.empty());
+  FuseDaemon d = spawn_fuse_daemon(FuseLayers{a.mount_program, split_colon(a.lower), a.upper, a.work}, fd, -1, a.mountpoint);
+  close(fd);
+  // The first access waits for the daemon; if it failed, say why.
+  struct stat st;
+  if (stat(a.mountpoint.c_str(), &st) != 0) {
+    int err = errno;
+    throw RuntimeError(sys_error("stat", a.mountpoint, err).what() + fuse_daemon_failure(a.mount_program, d));
+  }
+  close(d.log_fd);
+}
+
 // Mounts the stopped container's overlay in this process's private mount
 // namespace (the caller started us in a fresh user+mount namespace) and
 // chroots into it. Reading mounts it read-only with the upper dir as the top
 // lower, so no work dir is touched.
 void enter_stopped(const CpArgs& a) {
   if (mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) throw sys_error("mount MS_PRIVATE", "/", errno);
+  if (!a.rootfs.empty()) {
+    enter_root(a.rootfs);
+    return;
+  }
+  if (!a.mount_program.empty()) {
+    mount_fuse_overlayfs(a);
+    enter_root(a.mountpoint);
+    return;
+  }
   std::string data;
   unsigned long flags = 0;
   if (a.in.empty()) {
@@ -95,9 +136,7 @@ void enter_stopped(const CpArgs& a) {
   }
   data += ",userxattr";
   if (mount("overlay", a.mountpoint.c_str(), "overlay", flags, data.c_str()) != 0) throw sys_error("mount overlay", a.mountpoint, errno);
-  if (chdir(a.mountpoint.c_str()) != 0) throw sys_error("chdir", a.mountpoint, errno);
-  if (chroot(".") != 0) throw sys_error("chroot", a.mountpoint, errno);
-  if (chdir("/") != 0) throw sys_error("chdir", "/", errno);
+  enter_root(a.mountpoint);
 }
 
 // "/a/b/" → {"/a", "b"}; "/" → {"/", "."}.

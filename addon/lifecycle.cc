@@ -27,6 +27,7 @@
 #include "process.h"
 #include "pty.h"
 #include "remove-tree.h"
+#include "rootfs-fuse.h"
 #include "runtime-error.h"
 #include "seccomp-cache.h"
 
@@ -43,6 +44,7 @@ constexpr char kMsgHookPoint = 'H';    // init: mounts done, before pivot_root
 constexpr char kMsgContinue = 'C';     // runtime: createRuntime hooks done; carries the state JSONs
 constexpr char kMsgBlocked = 'B';      // init: waiting at the exec fifo (created)
 constexpr char kMsgPtyMaster = 'T';
+constexpr char kMsgFuseDevice = 'F';  // init: the /dev/fuse fd of its fuse-overlayfs root
 constexpr char kMsgError = 'E';
 
 constexpr size_t kMaxMessage = 256 * 1024;
@@ -170,6 +172,12 @@ bool setgroups_allowed_here() {
     // Phase E: root filesystem. Then the hook point (runtime-spec: the
     // runtime's createRuntime hooks, then createContainer hooks here in the
     // container's namespaces, both after the mounts and before pivot_root).
+    // A fuse-overlayfs root is mounted first; the runtime starts its daemon.
+    if (!c.overlay.mount_program.empty()) {
+      int fuse = mount_fuse_root(c);
+      send_fd(x.sync, kMsgFuseDevice, fuse);
+      close(fuse);
+    }
     int root_fd = prepare_rootfs(c);
     send_byte(x.sync, kMsgHookPoint);
     if (recv_large(x.sync, &msg, &fd) < 1 || msg[0] != kMsgContinue) _exit(kExitRuntimeError);
@@ -518,6 +526,9 @@ int do_delete(const Global& g, const std::vector<std::string>& args) {
     wait_pidfd(mon, 10000);
     close(mon);
   }
+  // The fuse-overlayfs of the last start ends once the container's mount
+  // namespace is gone; the container's files are removed only after it.
+  end_recorded_fuse_daemon(dir, 10000);
   if (have) {
     try {
       Config c = stored_config(dir, r);
@@ -603,6 +614,7 @@ int do_run(const Global& g, const std::vector<std::string>& args) {
     throw;
   }
   int code = supervise(cc.pid, cc.master, signal_fd);
+  end_fuse_daemon(cc.fuse, 10000);
   run_hooks_warn(c.hooks.poststop, "poststop", state_json(cc.record, "stopped", false));
   remove_state_dir(dir);
   return code;
@@ -742,7 +754,7 @@ CreatedContainer create_container(const Config& c, const std::string& id, const 
         write_id_maps(child, c.uid_mappings, c.gid_mappings);
         // Only now can /proc/<pid>/ns/user be opened: the init is dumpable
         // until it reads the reply.
-        if (o.keep_userns) {
+        if (o.keep_userns || !c.overlay.mount_program.empty()) {
           const std::string ns = "/proc/" + std::to_string(child) + "/ns/user";
           cc.userns_fd = open(ns.c_str(), O_RDONLY | O_CLOEXEC);
           if (cc.userns_fd < 0) throw sys_error("open", ns, errno);
@@ -755,6 +767,20 @@ CreatedContainer create_container(const Config& c, const std::string& id, const 
         ssize_t n = recv(sync, &pending[0], pending.size(), MSG_DONTWAIT);
         if (n > 0 && pending[0] == kMsgError) throw decode_error(pending.substr(0, static_cast<size_t>(n)));
         throw;
+      }
+    }
+    if (!c.overlay.mount_program.empty()) {
+      if (recv_large(sync, &msg, &fd) < 1 || msg[0] != kMsgFuseDevice || fd < 0) {
+        if (fd >= 0) close(fd);
+        if (!msg.empty() && msg[0] == kMsgError) throw decode_error(msg);
+        throw RuntimeError("container init exited before mounting its fuse-overlayfs root");
+      }
+      cc.fuse = spawn_fuse_daemon(fuse_layers(c), fd, cc.userns_fd, "");
+      close(fd);
+      write_fuse_record(o.dir, cc.fuse);
+      if (!o.keep_userns) {
+        close(cc.userns_fd);
+        cc.userns_fd = -1;
       }
     }
     // The hook point: runtime-namespace hooks with the state of a
@@ -796,9 +822,21 @@ CreatedContainer create_container(const Config& c, const std::string& id, const 
     kill(child, SIGKILL);
     while (waitpid(child, nullptr, 0) < 0 && errno == EINTR) {
     }
-    throw;
+    // A root whose daemon died fails with ENOTCONN: say what the daemon said.
+    std::string why = fuse_daemon_failure(c.overlay.mount_program, cc.fuse);
+    end_fuse_daemon(cc.fuse, 1000);
+    if (why.empty()) throw;
+    try {
+      throw;
+    } catch (const RuntimeError& e) {
+      throw RuntimeError(e.what() + why, e.exit_code());
+    }
   }
   close(sync);
+  if (cc.fuse.log_fd >= 0) {
+    close(cc.fuse.log_fd);
+    cc.fuse.log_fd = -1;
+  }
   if (!o.dir.empty()) write_record(o.dir, cc.record);
   if (!o.detach) run_hooks_warn(c.hooks.poststart, "poststart", state_json(cc.record, "running", true));
   return cc;
@@ -968,6 +1006,7 @@ void remove_after_exit(const RemovalTarget& target, const Config& c, int userns_
     write_file_atomic(dir, "state.json", state_json(cc.record, "running", true) + "\n");
   }
   int code = supervise(cc.pid, cc.master, signal_fd);
+  end_fuse_daemon(cc.fuse, 10000);
   // A removed container has no state left to report.
   if (!dir.empty() && !remove) write_file_atomic(dir, "state.json", state_json(cc.record, "stopped", false) + "\n");
   run_hooks_warn(c.hooks.poststop, "poststop", state_json(cc.record, "stopped", false));

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "config.h"
+#include "rootfs-fuse.h"
 #include "seccomp.h"
 #include "state.h"
 
@@ -26,6 +27,7 @@ struct CreatedContainer {
   pid_t pid = 0;
   int master = -1;  // pty master when process.terminal
   int userns_fd = -1;  // keep_userns: the init's user namespace, usable after it exited
+  FuseDaemon fuse;     // the fuse-overlayfs serving the root (mode fuse-overlayfs)
   ContainerRecord record;
 };
 

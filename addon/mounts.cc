@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "copy-up.h"
+#include "fd.h"
 #include "runtime-error.h"
 
 namespace hutch {
@@ -59,26 +60,6 @@ int sys_move_mount(int from_fd, const char* from, int to_fd, const char* to, uns
 int sys_mount_setattr(int fd, const char* path, unsigned flags, MountAttr* attr) {
   return static_cast<int>(syscall(SYS_mount_setattr, fd, path, flags, attr, sizeof(MountAttr)));
 }
-
-// A closing fd holder, so that no error path leaks a host fd into the container.
-class Fd {
- public:
-  explicit Fd(int fd = -1) : fd_(fd) {}
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() {
-    if (fd_ >= 0) close(fd_);
-  }
-  int get() const { return fd_; }
-  int release() {
-    int fd = fd_;
-    fd_ = -1;
-    return fd;
-  }
-
- private:
-  int fd_;
-};
 
 std::string proc_fd_path(int fd) { return "/proc/self/fd/" + std::to_string(fd); }
 
@@ -463,7 +444,9 @@ int prepare_rootfs(const Config& c) {
   if (mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) throw sys_error("make private", "/", errno);
   propagation_flag(c.rootfs_propagation);
 
-  if (c.overlay.enabled) {
+  if (!c.overlay.mount_program.empty()) {
+    // Already mounted by mount_fuse_root, with its daemon started by the runtime.
+  } else if (c.overlay.enabled) {
     mount_overlay_root(c);
   } else if (mount(c.root_path.c_str(), c.root_path.c_str(), nullptr, MS_BIND | MS_REC, nullptr) != 0) {
     // pivot_root needs the new root to be a mount point.

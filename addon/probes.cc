@@ -116,6 +116,36 @@ ProbeOutcome fork_probe(const char* const (&labels)[N], Body body) {
   return out;
 }
 
+// The caller's own uid and gid as the only ids of a new user namespace ("0 ID 1").
+struct OwnIdMaps {
+  char uid_map[48];
+  char gid_map[48];
+  int uid_len;
+  int gid_len;
+  OwnIdMaps() {
+    uid_len = snprintf(uid_map, sizeof uid_map, "0 %u 1\n", static_cast<unsigned>(getuid()));
+    gid_len = snprintf(gid_map, sizeof gid_map, "0 %u 1\n", static_cast<unsigned>(getgid()));
+  }
+};
+
+// Steps 0-4 of the mount probes (labels kUsernsSteps), async-signal-safe: a
+// fresh user+mount namespace where we are root, with private mounts.
+// Returns the failing step's report, or step -1.
+ChildReport enter_private_userns(const OwnIdMaps& m) {
+  if (unshare(CLONE_NEWUSER | CLONE_NEWNS) != 0) return fail(0);
+  // setgroups must be denied before an unprivileged gid_map write (user_namespaces(7));
+  // kernels before 3.19 have no such file.
+  if (!write_proc_file("/proc/self/setgroups", "deny", 4) && errno != ENOENT) return fail(1);
+  if (!write_proc_file("/proc/self/uid_map", m.uid_map, static_cast<size_t>(m.uid_len))) return fail(2);
+  if (!write_proc_file("/proc/self/gid_map", m.gid_map, static_cast<size_t>(m.gid_len))) return fail(3);
+  if (mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) return fail(4);
+  return ChildReport{-1, 0};
+}
+
+#define HUTCH_USERNS_STEPS \
+  "unshare CLONE_NEWUSER|CLONE_NEWNS", "write /proc/self/setgroups", "write /proc/self/uid_map", \
+      "write /proc/self/gid_map", "mount MS_REC|MS_PRIVATE /"
+
 }  // namespace
 
 ProbeOutcome probe_user_namespace() {
@@ -128,14 +158,8 @@ ProbeOutcome probe_user_namespace() {
 
 ProbeOutcome probe_overlay_in_user_namespace(const std::string& lower, const std::string& upper,
                                              const std::string& work, const std::string& merged) {
-  static const char* const labels[] = {
-      "unshare CLONE_NEWUSER|CLONE_NEWNS", "write /proc/self/setgroups", "write /proc/self/uid_map",
-      "write /proc/self/gid_map",         "mount MS_REC|MS_PRIVATE /",   "mount overlay",
-  };
-  char uid_map[48];
-  char gid_map[48];
-  int uid_len = snprintf(uid_map, sizeof uid_map, "0 %u 1\n", static_cast<unsigned>(getuid()));
-  int gid_len = snprintf(gid_map, sizeof gid_map, "0 %u 1\n", static_cast<unsigned>(getgid()));
+  static const char* const labels[] = {HUTCH_USERNS_STEPS, "mount overlay"};
+  const OwnIdMaps maps;
   // userxattr (Linux 5.11) stores overlay metadata as user.overlay.* — the
   // only form an unprivileged mounter may write, and what storage relies on.
   std::string options = "lowerdir=" + lower + ",upperdir=" + upper + ",workdir=" + work + ",userxattr";
@@ -143,14 +167,38 @@ ProbeOutcome probe_overlay_in_user_namespace(const std::string& lower, const std
   const char* target = merged.c_str();
 
   return fork_probe(labels, [&]() -> ChildReport {
-    if (unshare(CLONE_NEWUSER | CLONE_NEWNS) != 0) return fail(0);
-    // setgroups must be denied before an unprivileged gid_map write (user_namespaces(7));
-    // kernels before 3.19 have no such file.
-    if (!write_proc_file("/proc/self/setgroups", "deny", 4) && errno != ENOENT) return fail(1);
-    if (!write_proc_file("/proc/self/uid_map", uid_map, static_cast<size_t>(uid_len))) return fail(2);
-    if (!write_proc_file("/proc/self/gid_map", gid_map, static_cast<size_t>(gid_len))) return fail(3);
-    if (mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) return fail(4);
+    ChildReport entered = enter_private_userns(maps);
+    if (entered.step >= 0) return entered;
     if (mount("overlay", target, "overlay", 0, opts) != 0) return fail(5);
+    return ChildReport{-1, 0};
+  });
+}
+
+ProbeOutcome probe_fuse_in_user_namespace(const std::string& merged) {
+  static const char* const labels[] = {HUTCH_USERNS_STEPS, "open /dev/fuse", "mount fuse"};
+  const OwnIdMaps maps;
+  // The fd number is only known in the child, which writes the option string
+  // by hand (no snprintf after fork). No leading zeros: the kernel would read octal.
+  static const char kRest[] = ",rootmode=40000,user_id=0,group_id=0";
+  char opts[64];
+  const char* target = merged.c_str();
+
+  return fork_probe(labels, [&]() -> ChildReport {
+    ChildReport entered = enter_private_userns(maps);
+    if (entered.step >= 0) return entered;
+    // What the runtime does for a fuse-overlayfs root: the device opened
+    // inside the user namespace, mounted there (no daemon is needed to mount;
+    // the mount dies with this child's namespace).
+    int fd = open("/dev/fuse", O_RDWR | O_CLOEXEC);
+    if (fd < 0) return fail(5);
+    char digits[12];
+    int n = 0;
+    for (int v = fd; n == 0 || v > 0; v /= 10) digits[n++] = static_cast<char>('0' + v % 10);
+    size_t len = 0;
+    for (char ch : {'f', 'd', '='}) opts[len++] = ch;
+    while (n > 0) opts[len++] = digits[--n];
+    for (size_t i = 0; i < sizeof kRest; i++) opts[len++] = kRest[i];
+    if (mount("fuse-probe", target, "fuse", MS_NOSUID | MS_NODEV, opts) != 0) return fail(6);
     return ChildReport{-1, 0};
   });
 }

@@ -16,6 +16,9 @@ struct ProbeOutcome {
 ProbeOutcome probe_user_namespace();
 ProbeOutcome probe_overlay_in_user_namespace(const std::string& lower, const std::string& upper,
                                              const std::string& work, const std::string& merged);
+// Can a FUSE filesystem be mounted inside a fresh user+mount namespace
+// (/dev/fuse accessible there, fuse allowed in user namespaces)?
+ProbeOutcome probe_fuse_in_user_namespace(const std::string& merged);
 ProbeOutcome probe_seccomp();
 
 }  // namespace hutch

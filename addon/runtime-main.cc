@@ -4,6 +4,7 @@
 // Modes:
 //   userns-exec --uid-map C:H:N[,...] --gid-map C:H:N[,...] [--mount-ns] -- PROG ARG...
 //   run --bundle DIR --id ID [--state-dir DIR] [--remove-on-exit DIR]
+//   rootfs-copy --lower DIR[:DIR...] --dest DIR (a copied container root)
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -30,6 +31,7 @@
 #include "config.h"
 #include "attach-input.h"
 #include "cp.h"
+#include "rootfs-copy.h"
 #include "exec.h"
 #include "lifecycle.h"
 #include "monitor.h"
@@ -53,7 +55,8 @@ constexpr const char* kUsage =
     "       hutch-runtime [--root DIR] run [--bundle DIR] [--pid-file F] ID\n"
     "       hutch-runtime spec [--rootless] [--bundle DIR]\n"
     "       hutch-runtime monitor --bundle DIR --id ID --root DIR --log FILE [--log-max-size BYTES] [--terminal]\n"
-    "                     [--stdin] [--restart no|on-failure[:N]|always|unless-stopped] [--exit-command PROG ARG...]\n";
+    "                     [--stdin] [--restart no|on-failure[:N]|always|unless-stopped] [--exit-command PROG ARG...]\n"
+    "       hutch-runtime rootfs-copy --lower DIR[:DIR...] --dest DIR   (inside userns-exec)\n";
 
 struct UsernsExecArgs {
   IdMap uid_map;
@@ -267,6 +270,7 @@ int main(int argc, char** argv) {
     if (mode == "monitor") return monitor_main(args);
     if (mode == "exec") return exec_main(root.empty() ? default_state_root() : root, args);
     if (mode == "cp") return cp_main(root.empty() ? default_state_root() : root, args);
+    if (mode == "rootfs-copy") return rootfs_copy_main(args);
     if (mode == "attach-input") return attach_input_main(root.empty() ? default_state_root() : root, args);
     static const char* const kVerbs[] = {"create", "start", "state", "kill", "delete", "list", "run", "spec"};
     if (std::find(std::begin(kVerbs), std::end(kVerbs), mode) == std::end(kVerbs)) {

@@ -11,6 +11,7 @@ export const GLOBAL_FLAGS: readonly FlagSpec[] = [
   flagFromOption('root', { type: 'string', describe: 'Storage root (images, layers, containers)' }),
   flagFromOption('runroot', { type: 'string', describe: 'Runtime state directory' }),
   flagFromOption('log-level', { choices: LOG_LEVELS, describe: 'Log messages at this level and above' }),
+  flagFromOption('storage-opt', { type: 'string', describe: 'Storage option KEY=VALUE: overlay.mount_program=PATH (fuse-overlayfs roots)' }),
   flagFromOption('help', { alias: 'h', type: 'boolean', describe: 'Show help' }),
 ];
 

@@ -11,6 +11,8 @@ export interface GlobalOptions {
   root?: string;
   runroot?: string;
   'log-level': LogLevel;
+  /** podman's --storage-opt KEY=VALUE, repeatable (overlay.mount_program). */
+  'storage-opt'?: string | string[];
 }
 
 /** What a command needs from its surroundings. */
@@ -19,6 +21,8 @@ export interface Context {
   logLevel: LogLevel;
   /** Whether stdout is a terminal (decides Ink progress vs plain lines). */
   interactive: boolean;
+  /** --storage-opt values, as given. */
+  storageOpts: string[];
 }
 
 /** Builds the context from parsed global options and the environment. */
@@ -31,5 +35,7 @@ export function createContext(argv: GlobalOptions, env: NodeJS.ProcessEnv = proc
     },
     logLevel: argv['log-level'],
     interactive: Boolean(process.stdout.isTTY),
+    // yargs gives a repeated option as an array (declared as a string, so it never swallows the command word).
+    storageOpts: [argv['storage-opt'] ?? []].flat().map(String),
   };
 }

@@ -21,6 +21,7 @@ export async function createFromArgv(argv: CreateOptions): Promise<CreatedContai
       command,
       flags: toRawRunFlags(argv),
       autoRemove: Boolean(argv.rm),
+      storageOpts: ctx.storageOpts,
       pullMissing: async (image) => (await import('./pull-with-progress.js')).pullWithProgress(store, { ...argv, image }, { quiet: Boolean(argv.quiet), interactive: ctx.interactive }),
       restart: argv.restart,
       logMaxSize: parseLogMaxSize(argv['log-opt']),

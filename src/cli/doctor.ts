@@ -13,7 +13,7 @@ const doctor: CommandModule<GlobalOptions, GlobalOptions> = {
       import('../host/checklist.js'),
       import('../host/checklist-text.js'),
     ]);
-    const items = buildChecklist(await gatherHostReport(ctx.paths));
+    const items = buildChecklist(await gatherHostReport(ctx.paths, { storageOpts: ctx.storageOpts }));
     process.stdout.write(`${renderChecklist(items, checklistStyle(process.stdout))}\n`);
     if (!requiredPass(items)) process.exitCode = 1;
   },

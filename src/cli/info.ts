@@ -20,7 +20,7 @@ const info: CommandModule<GlobalOptions, InfoOptions> = {
   handler: async (argv) => {
     const ctx = createContext(argv);
     const { gatherHostReport } = await import('../host/report.js');
-    const report = await gatherHostReport(ctx.paths);
+    const report = await gatherHostReport(ctx.paths, { storageOpts: ctx.storageOpts });
     if (argv.format === 'json') {
       process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     } else if (argv.format) {

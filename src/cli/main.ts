@@ -10,7 +10,7 @@ import { enableCompileCache } from './compile-cache.js';
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
 /** Global options that take a value, so their value is not mistaken for the command word. */
-const GLOBAL_VALUE_FLAGS = new Set(['--root', '--runroot', '--log-level']);
+const GLOBAL_VALUE_FLAGS = new Set(['--root', '--runroot', '--log-level', '--storage-opt']);
 
 // `hutch ps | head` closes the pipe early: stop quietly, as other Unix tools do.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
@@ -75,6 +75,7 @@ async function main(argv: string[]): Promise<void> {
     .option('root', { type: 'string', describe: 'Storage root (images, layers, containers)', global: true })
     .option('runroot', { type: 'string', describe: 'Runtime state directory', global: true })
     .option('log-level', { choices: LOG_LEVELS, default: 'warn' as const, describe: 'Log messages at this level and above', global: true })
+    .option('storage-opt', { type: 'string', requiresArg: true, describe: 'Storage option KEY=VALUE: overlay.mount_program=PATH (fuse-overlayfs roots)', global: true })
     .middleware((args) => {
       setLogLevel(args['log-level']);
       verbose = args['log-level'] === 'debug';

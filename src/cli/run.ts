@@ -5,6 +5,7 @@ import { createContext, type GlobalOptions } from './context.js';
 import type { LifecycleFlagValues } from './detach-flags.js';
 import { containerArguments, toRawRunFlags, type ContainerFlagValues } from './run-flags.js';
 import { withStore } from './session.js';
+import type { RootfsChoice } from '../host/rootfs-mode.js';
 
 /** Options of `hutch run`. */
 export type RunCommandOptions = GlobalOptions & ContainerFlagValues & LifecycleFlagValues & { detach?: boolean };
@@ -29,16 +30,19 @@ const run: CommandModule<GlobalOptions, RunCommandOptions> = {
       import('../paths.js'),
     ]);
     const command = [...(argv.command ?? []), ...(((argv as Record<string, unknown>)['--'] as string[] | undefined) ?? [])].map(String);
+    let rootfs: RootfsChoice | undefined;
     const exitCode = await withStore(ctx, async (store) => {
       const { container, options } = await createFromCli(store, {
         image: argv.image,
         command,
         flags: toRawRunFlags(argv),
         autoRemove: Boolean(argv.rm),
+        storageOpts: ctx.storageOpts,
         pullMissing: async (image) => (await import('./pull-with-progress.js')).pullWithProgress(store, { ...argv, image }, { quiet: Boolean(argv.quiet), interactive: ctx.interactive }),
       });
       const stateDir = ensurePrivateDir(ctx.paths.runroot);
       try {
+        rootfs = container.rootfs;
         return await runForeground(container, { interactive: options.interactive, stateDir, removeOnExit: Boolean(argv.rm) });
       } finally {
         if (argv.rm) await forgetContainer(store, container.record.id);
@@ -46,7 +50,7 @@ const run: CommandModule<GlobalOptions, RunCommandOptions> = {
     });
     if (exitCode === 125) {
       const { hintsForFailedStart } = await import('../runtime/failure-hints.js');
-      for (const hint of await hintsForFailedStart()) process.stderr.write(`Hint: ${hint}\n`);
+      for (const hint of await hintsForFailedStart(rootfs)) process.stderr.write(`Hint: ${hint}\n`);
     }
     process.exitCode = exitCode;
   },

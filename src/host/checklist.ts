@@ -171,7 +171,6 @@ function addonItem(report: HostReport): ChecklistItem {
 function runtimeItems(report: HostReport): ChecklistItem[] {
   const family = report.host.distro.family;
   const { rootfsMode, fuseOverlayfs, seccomp } = report.runtime;
-  const overlay = report.namespaces.overlay;
   const items: ChecklistItem[] = [];
   const seccompOk = seccomp?.ok === true;
   items.push({
@@ -187,9 +186,7 @@ function runtimeItems(report: HostReport): ChecklistItem[] {
     : ['sudo modprobe fuse && sudo chmod 0666 /dev/fuse   # udev normally creates /dev/fuse with mode 0666'];
   items.push({
     id: 'rootfs', title: 'Container root filesystems can use overlay', ok: rootfsOk, severity: 'recommended',
-    detail: rootfsMode === 'overlay' ? 'kernel overlayfs mounts inside a user namespace'
-      : rootfsMode === 'fuse-overlayfs' ? `kernel overlay failed (${overlay?.error ?? 'not tested'}); using ${fuseOverlayfs.path}`
-      : `kernel overlay failed (${overlay?.error ?? 'not tested'}) and fuse-overlayfs is ${fuseOverlayfs.path === null ? 'not installed' : 'unusable (/dev/fuse not accessible)'}: root filesystems will be copied (slow, uses more space)`,
+    detail: `${rootfsMode}: ${report.runtime.rootfsReason}${rootfsOk ? '' : ' (slow, uses more space)'}`,
     fix: rootfsOk ? [] : fuseFix,
   });
   return items;

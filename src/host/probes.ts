@@ -39,6 +39,8 @@ export interface NativeProbesReport {
   addon: AddonReport;
   userNamespace: ProbeOutcome | null;
   overlay: OverlayProbeOutcome | null;
+  /** A FUSE mount (what fuse-overlayfs serves) in a fresh user namespace. */
+  fuse: ProbeOutcome | null;
   seccomp: SeccompProbeOutcome | null;
 }
 
@@ -71,25 +73,37 @@ async function scratchParent(paths: HutchPaths): Promise<string> {
   return tmpdir();
 }
 
-async function probeOverlay(addon: NativeAddon, paths: HutchPaths): Promise<OverlayProbeOutcome> {
+/** Runs `probe` on fresh scratch dirs named `dirs` in the scratch parent, removed afterwards. */
+async function withScratch(paths: HutchPaths, what: string, dirs: readonly string[], probe: (dirs: string[]) => ProbeResult): Promise<OverlayProbeOutcome> {
   const parent = await scratchParent(paths);
   let scratch: string | undefined;
   try {
-    scratch = await mkdtemp(join(parent, 'hutch-overlay-probe-'));
-    const [lower, upper, work, merged] = ['lower', 'upper', 'work', 'merged'].map((d) => join(scratch!, d)) as [string, string, string, string];
-    await Promise.all([lower, upper, work, merged].map((d) => mkdir(d)));
-    return { ...outcome(addon.probeOverlayInUserNamespace(lower, upper, work, merged)), testedIn: parent };
+    scratch = await mkdtemp(join(parent, `hutch-${what}-probe-`));
+    const made = dirs.map((d) => join(scratch!, d));
+    await Promise.all(made.map((d) => mkdir(d)));
+    return { ...outcome(probe(made)), testedIn: parent };
   } catch (err) {
     return { ...thrown(err), testedIn: parent };
   } finally {
-    if (scratch) await rm(scratch, { recursive: true, force: true }).catch((err: Error) => log.debug(`overlay probe: cannot remove ${scratch}: ${err.message}`));
+    if (scratch) await rm(scratch, { recursive: true, force: true }).catch((err: Error) => log.debug(`${what} probe: cannot remove ${scratch}: ${err.message}`));
   }
+}
+
+/** Mounts kernel overlayfs (userxattr) in a fresh user+mount namespace, on scratch dirs where the store lives. */
+export function probeOverlay(addon: NativeAddon, paths: HutchPaths): Promise<OverlayProbeOutcome> {
+  return withScratch(paths, 'overlay', ['lower', 'upper', 'work', 'merged'], ([lower, upper, work, merged]) => addon.probeOverlayInUserNamespace(lower!, upper!, work!, merged!));
+}
+
+/** Opens /dev/fuse and mounts a FUSE filesystem in a fresh user+mount namespace (no daemon needed to mount). */
+export async function probeFuse(addon: NativeAddon, paths: HutchPaths): Promise<ProbeOutcome> {
+  const { testedIn: _, ...result } = await withScratch(paths, 'fuse', ['merged'], ([merged]) => addon.probeFuseInUserNamespace(merged!));
+  return result;
 }
 
 /** Runs the native probes with an already-loaded addon (or records why it could not be loaded). */
 export async function runNativeProbes(addon: NativeAddon | Error, paths: HutchPaths): Promise<NativeProbesReport> {
   if (addon instanceof Error) {
-    return { addon: { loaded: false, error: addon.message }, userNamespace: null, overlay: null, seccomp: null };
+    return { addon: { loaded: false, error: addon.message }, userNamespace: null, overlay: null, fuse: null, seccomp: null };
   }
   let userNamespace: ProbeOutcome;
   try {
@@ -104,8 +118,8 @@ export async function runNativeProbes(addon: NativeAddon | Error, paths: HutchPa
   } catch (err) {
     seccomp = thrown(err);
   }
-  const overlay = userNamespace.ok
-    ? await probeOverlay(addon, paths)
-    : { ok: false, error: 'skipped: no user namespace', testedIn: '' };
-  return { addon: { loaded: true }, userNamespace, overlay, seccomp };
+  const skipped = { ok: false, error: 'skipped: no user namespace' };
+  const overlay = userNamespace.ok ? await probeOverlay(addon, paths) : { ...skipped, testedIn: '' };
+  const fuse = userNamespace.ok ? await probeFuse(addon, paths) : skipped;
+  return { addon: { loaded: true }, userNamespace, overlay, fuse, seccomp };
 }

@@ -4,6 +4,7 @@ import { isDelegated, type CgroupDirReport } from './cgroup.js';
 import type { IdToolReport } from './id-tools.js';
 import type { ProbeOutcome } from './probes.js';
 import type { HostReport } from './report.js';
+import type { FuseOverlayfsReport } from './rootfs-mode.js';
 import type { StorageLocationReport } from './storage-space.js';
 import type { SubidFileReport } from './subids.js';
 
@@ -52,6 +53,12 @@ function cgroupDir(d: CgroupDirReport | null): string {
   return `${d.path} (${d.writable ? 'writable' : 'not writable'}; ${controllers})`;
 }
 
+function fuseLine(fuse: FuseOverlayfsReport): string {
+  if (fuse.path === null) return 'not installed';
+  const mount = fuse.mount === null ? (fuse.devFuse ? '' : ', /dev/fuse not accessible') : fuse.mount.ok ? ', FUSE mounts in a user namespace' : `, FUSE mount in a user namespace failed: ${fuse.mount.error}`;
+  return `${fuse.path}${mount}`;
+}
+
 function sections(r: HostReport): Section[] {
   const { sysctls } = r.namespaces;
   const fuse = r.runtime.fuseOverlayfs;
@@ -85,8 +92,8 @@ function sections(r: HostReport): Section[] {
     ['runtime', [
       ['native addon', r.runtime.addon.loaded ? 'loaded' : `not loaded (${r.runtime.addon.error})`],
       ['runtime executable', r.runtime.runtimeExecutable ?? 'not built'],
-      ['rootfs mode', r.runtime.rootfsMode],
-      ['fuse-overlayfs', fuse.path === null ? 'not installed' : `${fuse.path}${fuse.devFuse ? '' : ' (/dev/fuse not accessible)'}`],
+      ['rootfs mode', `${r.runtime.rootfsMode} (${r.runtime.rootfsReason})`],
+      ['fuse-overlayfs', fuseLine(fuse)],
       ['seccomp', r.runtime.seccomp?.ok ? `yes (libseccomp ${r.runtime.seccomp.libseccompVersion ?? 'version unknown'})` : probe(r.runtime.seccomp)],
     ]],
     ['network', [

@@ -16,7 +16,7 @@ import {
   type ProbeOutcome,
   type SeccompProbeOutcome,
 } from './probes.js';
-import { chooseRootfsMode, inspectFuseOverlayfs, type FuseOverlayfsReport, type RootfsMode } from './rootfs-mode.js';
+import { chooseRootfsMode, inspectFuseOverlayfs, rootfsSetting, type FuseOverlayfsReport, type RootfsMode } from './rootfs-mode.js';
 import { inspectStorageLocation, type StorageLocationReport } from './storage-space.js';
 import { freeRangeStart, readSubids, type SubidFileReport, type SubidRange } from './subids.js';
 import { currentUser, type UserReport } from './user.js';
@@ -44,6 +44,8 @@ export interface HostReport {
     /** The built hutch-runtime executable, or null when it is missing. */
     runtimeExecutable: string | null;
     rootfsMode: RootfsMode;
+    /** Why that mode: the setting that forced it, or which probes failed. */
+    rootfsReason: string;
     fuseOverlayfs: FuseOverlayfsReport;
     seccomp: SeccompProbeOutcome | null;
   };
@@ -56,6 +58,8 @@ export interface GatherOptions {
   subuidFile?: string;
   subgidFile?: string;
   env?: NodeJS.ProcessEnv;
+  /** --storage-opt values (overlay.mount_program). */
+  storageOpts?: readonly string[];
   loadAddon?: () => Promise<NativeAddon>;
   locateRuntimeExecutable?: () => Promise<string | null>;
 }
@@ -80,6 +84,7 @@ async function locateDefaultRuntimeExecutable(): Promise<string | null> {
 /** Collects the full host report for these storage paths. */
 export async function gatherHostReport(paths: HutchPaths, options: GatherOptions = {}): Promise<HostReport> {
   const env = options.env ?? process.env;
+  const setting = rootfsSetting(env, options.storageOpts);
   const user = currentUser();
   const kernel = kernelFacts();
   const addon = await (options.loadAddon ?? loadDefaultAddon)().catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))));
@@ -93,15 +98,17 @@ export async function gatherHostReport(paths: HutchPaths, options: GatherOptions
     inspectIdTool('newgidmap', getxattr, env),
     inspectStorageLocation(paths.root),
     inspectStorageLocation(paths.runroot),
-    inspectFuseOverlayfs(env),
+    inspectFuseOverlayfs(env, '/dev/fuse', setting.mountProgram),
     findNetworkTools(env),
     inspectCgroups(user.uid),
     (options.locateRuntimeExecutable ?? locateDefaultRuntimeExecutable)(),
     realpath(process.execPath).catch(() => process.execPath),
   ] as const);
   const probes = await runNativeProbes(addon, paths);
-  const [distro, sysctls, subuid, subgid, newuidmap, newgidmap, root, runroot, fuseOverlayfs, network, cgroups, runtimeExecutable, node] =
+  const [distro, sysctls, subuid, subgid, newuidmap, newgidmap, root, runroot, fuseFound, network, cgroups, runtimeExecutable, node] =
     await facts;
+  const fuseOverlayfs: FuseOverlayfsReport = { ...fuseFound, mount: probes.fuse };
+  const rootfs = chooseRootfsMode(probes.overlay, fuseOverlayfs, setting);
   return {
     schemaVersion: 1,
     host: { kernel: kernel.release, machine: kernel.machine, arch: kernel.arch, distro },
@@ -119,7 +126,8 @@ export async function gatherHostReport(paths: HutchPaths, options: GatherOptions
       addon: probes.addon,
       node,
       runtimeExecutable,
-      rootfsMode: chooseRootfsMode(probes.overlay?.ok ?? false, fuseOverlayfs),
+      rootfsMode: rootfs.mode,
+      rootfsReason: rootfs.reason,
       fuseOverlayfs,
       seccomp: probes.seccomp,
     },

@@ -58,6 +58,8 @@ export interface NativeAddon {
   probeUserNamespace(): ProbeResult;
   /** Can overlayfs (with userxattr) be mounted inside a fresh user+mount namespace, using these scratch dirs? */
   probeOverlayInUserNamespace(lower: string, upper: string, work: string, merged: string): ProbeResult;
+  /** Can a FUSE filesystem (what fuse-overlayfs serves) be mounted inside a fresh user+mount namespace at `merged`? */
+  probeFuseInUserNamespace(merged: string): ProbeResult;
   /** Is libseccomp.so.2 loadable and can a seccomp filter be installed? */
   probeSeccomp(): ProbeResult & { libseccompVersion?: string };
 

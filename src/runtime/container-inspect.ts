@@ -4,7 +4,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { OciSpec } from '../spec/oci-types.js';
-import type { ContainerRecord } from './container-store.js';
+import { ROOTFS_ANNOTATIONS } from '../spec/annotations.js';
+import type { ContainerPaths, ContainerRecord } from './container-store.js';
 import { containerPaths } from './container-store.js';
 import type { ContainerState } from './container-state.js';
 import type { MonitorSettings } from './lifecycle.js';
@@ -12,12 +13,27 @@ import type { MonitorSettings } from './lifecycle.js';
 // Go's zero time, which podman prints for times that never happened.
 const ZERO_TIME = '0001-01-01T00:00:00Z';
 
+/**
+ * The root filesystem as podman names its storage: "overlay" for kernel
+ * overlayfs and fuse-overlayfs (podman's overlay driver with a mount_program),
+ * "vfs" for a copy (podman's copying driver).
+ */
+function rootfsDocument(annotations: Record<string, string>, paths: ContainerPaths): { rootfsMode: string; graphDriver: { Name: string; Data: Record<string, string> } } {
+  const rootfsMode = annotations[ROOTFS_ANNOTATIONS.rootfsMode] ?? 'overlay';
+  if (rootfsMode === 'copy') return { rootfsMode, graphDriver: { Name: 'vfs', Data: { Dir: paths.rootfs } } };
+  const data: Record<string, string> = { UpperDir: paths.upper, WorkDir: paths.work, LowerDir: annotations[ROOTFS_ANNOTATIONS.lowerDirs] ?? '' };
+  const program = annotations[ROOTFS_ANNOTATIONS.mountProgram];
+  if (program !== undefined) data.MountProgram = program;
+  return { rootfsMode, graphDriver: { Name: 'overlay', Data: data } };
+}
+
 /** The inspect document (pure given its inputs). */
 export function containerInspectDocument(input: { record: ContainerRecord; state: ContainerState; spec: OciSpec | null; root: string; settings: MonitorSettings; logPath: string }): Record<string, unknown> {
   const { record, state, spec, settings } = input;
   const paths = containerPaths(input.root, record.id);
   const process = spec?.process;
   const mounts = (spec?.mounts ?? []).filter((m) => m.type === 'bind' || (m.options ?? []).includes('bind') || (m.options ?? []).includes('rbind'));
+  const { rootfsMode, graphDriver } = rootfsDocument(spec?.annotations ?? {}, paths);
   return {
     Id: record.id,
     Created: record.created,
@@ -49,11 +65,12 @@ export function containerInspectDocument(input: { record: ContainerRecord; state
     LogPath: input.logPath,
     Name: record.name,
     RestartCount: state.restartCount,
-    Driver: 'overlay',
+    Driver: graphDriver.Name,
     MountLabel: '',
     ProcessLabel: '',
     AppArmorProfile: '',
-    GraphDriver: { Name: 'overlay', Data: { UpperDir: paths.upper, WorkDir: paths.work, LowerDir: spec?.annotations?.['run.hutch.overlay.lowerdirs'] ?? '' } },
+    GraphDriver: graphDriver,
+    RootfsMode: rootfsMode,
     Mounts: mounts.map((m) => ({
       Type: 'bind',
       Source: m.source ?? '',

@@ -7,6 +7,8 @@ import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process'
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HostError, HutchError } from '../errors.js';
+import type { RootfsMode } from '../host/rootfs-mode.js';
+import { ROOTFS_ANNOTATIONS as ANNOTATIONS } from '../spec/annotations.js';
 import { runtimeExecutablePath } from '../native/index.js';
 import type { HutchPaths } from '../paths.js';
 import { formatIdMap, planIdMapping, type IdMappingPlan } from '../storage/userns.js';
@@ -20,12 +22,18 @@ export type CpOperation =
   /** Extracts the tar on stdin at `path` (into it when it is a directory). */
   | { in: string; intoDir: boolean; owner: { uid: number; gid: number } | 'keep' };
 
-/** The container's overlay directories and process user, from its stored OCI config. */
+/** The container's root filesystem (mode and directories) and process user, from its stored OCI config. */
 export interface ContainerLayout {
+  /** Containers created before rootfs modes existed are overlay. */
+  mode: RootfsMode;
+  /** Overlay lower dirs, top first; empty for a copy. */
   lowers: string[];
   upper: string;
   work: string;
+  /** The overlay mount point, or (mode copy) the copied root itself. */
   mountpoint: string;
+  /** fuse-overlayfs (mode fuse-overlayfs), else null. */
+  mountProgram: string | null;
   user: { uid: number; gid: number };
 }
 
@@ -36,12 +44,15 @@ export function readContainerLayout(root: string, id: string): ContainerLayout {
     annotations?: Record<string, string>;
     process?: { user?: { uid?: number; gid?: number } };
   };
-  const lowers = (config.annotations?.['run.hutch.overlay.lowerdirs'] ?? '').split(':').filter(Boolean);
+  const a = config.annotations ?? {};
+  const lowers = (a[ANNOTATIONS.lowerDirs] ?? '').split(':').filter(Boolean);
   return {
+    mode: (a[ANNOTATIONS.rootfsMode] as RootfsMode | undefined) ?? 'overlay',
     lowers,
-    upper: config.annotations?.['run.hutch.overlay.upperdir'] ?? paths.upper,
-    work: config.annotations?.['run.hutch.overlay.workdir'] ?? paths.work,
+    upper: a[ANNOTATIONS.upperDir] ?? paths.upper,
+    work: a[ANNOTATIONS.workDir] ?? paths.work,
     mountpoint: paths.rootfs,
+    mountProgram: a[ANNOTATIONS.mountProgram] ?? null,
     user: { uid: config.process?.user?.uid ?? 0, gid: config.process?.user?.gid ?? 0 },
   };
 }
@@ -59,8 +70,10 @@ export function cpCommand(runtime: string, target: { running: true; runtimeRoot:
   if (plan.mode !== 'userns') {
     throw new HostError('ENOSUBIDS', 'copying from a stopped container needs a user namespace with subordinate ids', { hint: 'add subordinate id ranges to /etc/subuid and /etc/subgid, or start the container first' });
   }
-  const overlay = ['--lower', layout.lowers.join(':'), '--upper', layout.upper, '--work', layout.work, '--mountpoint', layout.mountpoint];
-  return [runtime, 'userns-exec', '--uid-map', formatIdMap(plan.uidMap), '--gid-map', formatIdMap(plan.gidMap), '--mount-ns', '--', runtime, 'cp', ...overlay, ...operationArgs(op)];
+  const root = layout.mode === 'copy'
+    ? ['--rootfs', layout.mountpoint]
+    : ['--lower', layout.lowers.join(':'), '--upper', layout.upper, '--work', layout.work, '--mountpoint', layout.mountpoint, ...(layout.mountProgram ? ['--mount-program', layout.mountProgram] : [])];
+  return [runtime, 'userns-exec', '--uid-map', formatIdMap(plan.uidMap), '--gid-map', formatIdMap(plan.gidMap), '--mount-ns', '--', runtime, 'cp', ...root, ...operationArgs(op)];
 }
 
 /** A started `hutch-runtime cp`, and its outcome (rejects with the runtime's own message). */

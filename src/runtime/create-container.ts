@@ -17,6 +17,8 @@ export interface LifecycleRequest {
   flags: RawRunFlags;
   autoRemove: boolean;
   pullMissing: PullMissing;
+  /** --storage-opt values (how the root filesystem is built). */
+  storageOpts: readonly string[];
   restart: string | undefined;
   logMaxSize: number | undefined;
   resources: ResourceFlags;
@@ -33,7 +35,7 @@ export async function createMonitoredContainer(store: Store, request: LifecycleR
   }
   // createFromCli keeps `flags` as the record's createOptions, where start finds the monitor settings.
   const flags = { ...request.flags, restart, ...(request.logMaxSize !== undefined ? { logMaxSize: request.logMaxSize } : {}) };
-  const created = await createFromCli(store, { image: request.image, command: request.command, flags, autoRemove: request.autoRemove, pullMissing: request.pullMissing });
+  const created = await createFromCli(store, { image: request.image, command: request.command, flags, autoRemove: request.autoRemove, pullMissing: request.pullMissing, storageOpts: request.storageOpts });
   if (Object.keys(request.labels).length > 0) {
     const record: ContainerRecord = { ...created.container.record, labels: { ...created.container.record.labels, ...request.labels } };
     await store.withStoreLock(() => writeFileAtomic(join(containerPaths(store.root, record.id).dir, 'container.json'), `${JSON.stringify(record, null, 2)}\n`));

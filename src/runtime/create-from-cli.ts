@@ -2,6 +2,7 @@
 // is missing, as podman does), parse the options, and prepare the container.
 import { readFile } from 'node:fs/promises';
 import { findImage } from '../image/lookup.js';
+import { rootfsSetting } from '../host/rootfs-mode.js';
 import { initExecutablePath } from '../native/index.js';
 import { parseRunOptions, type RawRunFlags, type RunOptions } from '../spec/run-options.js';
 import type { ImageRecord, Store } from '../storage/store.js';
@@ -17,7 +18,8 @@ export interface CreatedContainer {
 }
 
 /** Parses options, ensures the image is stored, and prepares the container. */
-export async function createFromCli(store: Store, request: { image: string; command: string[]; flags: RawRunFlags; autoRemove: boolean; pullMissing: PullMissing }): Promise<CreatedContainer> {
+export async function createFromCli(store: Store, request: { image: string; command: string[]; flags: RawRunFlags; autoRemove: boolean; pullMissing: PullMissing; storageOpts?: readonly string[] }): Promise<CreatedContainer> {
+  const rootfs = rootfsSetting(process.env, request.storageOpts);
   const options = await parseRunOptions(request.flags, request.command, {
     hostEnv: process.env,
     cwd: process.cwd(),
@@ -29,6 +31,7 @@ export async function createFromCli(store: Store, request: { image: string; comm
     autoRemove: request.autoRemove,
     initPath: options.init ? initExecutablePath() : undefined,
     createOptions: { ...request.flags, command: request.command },
+    rootfs,
   });
   return { container, options };
 }

@@ -14,7 +14,9 @@ export interface DiffJob {
 try {
   const job = JSON.parse(process.argv[2] ?? '') as DiffJob;
   const native = loadNative();
-  const isOpaque = (dir: string) => native.getxattr(dir, 'user.overlay.opaque', { noFollow: true })?.toString() === 'y';
+  // Kernel overlayfs marks opaque directories with user.overlay.opaque; fuse-overlayfs, running as root in the
+  // user namespace but denied trusted.*, with user.fuseoverlayfs.opaque.
+  const isOpaque = (dir: string) => ['user.overlay.opaque', 'user.fuseoverlayfs.opaque'].some((name) => native.getxattr(dir, name, { noFollow: true })?.toString() === 'y');
   process.stdout.write(`${JSON.stringify({ changes: containerChanges(job.upper, job.lowers, { isOpaque }) })}\n`);
 } catch (err) {
   process.stdout.write(`${JSON.stringify({ error: err instanceof Error ? err.message : String(err) })}\n`);

@@ -66,6 +66,11 @@ function workerCommand(): string[] {
 export async function diffContainer(root: string, id: string): Promise<Change[]> {
   const [{ planIdMapping, runInUserns }, { readContainerLayout }] = await Promise.all([import('../storage/userns.js'), import('./cp-native.js')]);
   const layout = readContainerLayout(root, id);
+  if (layout.mode === 'copy') {
+    throw new HostError('EDIFF', `container ${id.slice(0, 12)} has a copied root filesystem (rootfs mode copy): its changes are not recorded apart from the image`, {
+      hint: 'compare with the image yourself (`hutch export`), or use kernel overlay or fuse-overlayfs for containers you want to diff (HUTCH_ROOTFS_MODE)',
+    });
+  }
   const { subprocess } = await runInUserns(await planIdMapping(), process.execPath, [...workerCommand(), JSON.stringify({ upper: layout.upper, lowers: layout.lowers })]);
   const result = await subprocess;
   const last = String(result.stdout).trim().split('\n').at(-1) ?? '';

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { constants } from 'node:os';
 import { HutchError, UsageError } from '../errors.js';
 import { runtimeExecutablePath } from '../native/index.js';
+import { ROOTFS_ANNOTATIONS } from '../spec/annotations.js';
 import type { ContainerRecord } from './container-store.js';
 import { containerPaths } from './container-store.js';
 
@@ -52,8 +53,11 @@ export function execEnv(values: readonly string[], hostEnv: NodeJS.ProcessEnv): 
  */
 export async function resolveExecUser(root: string, record: ContainerRecord, user: string): Promise<string> {
   if (/^\d+(:\d+)?$/.test(user)) return user;
-  const config = JSON.parse(readFileSync(join(containerPaths(root, record.id).bundle, 'config.json'), 'utf8')) as { annotations?: Record<string, string> };
-  const lowers = (config.annotations?.['run.hutch.overlay.lowerdirs'] ?? '').split(':').filter(Boolean);
+  const paths = containerPaths(root, record.id);
+  const config = JSON.parse(readFileSync(join(paths.bundle, 'config.json'), 'utf8')) as { annotations?: Record<string, string> };
+  const annotations = config.annotations ?? {};
+  // A copied root is one merged layer of its own.
+  const lowers = annotations[ROOTFS_ANNOTATIONS.rootfsMode] === 'copy' ? [paths.rootfs] : (annotations[ROOTFS_ANNOTATIONS.lowerDirs] ?? '').split(':').filter(Boolean);
   const { readUserFiles, resolveUser } = await import('../spec/user.js');
   const resolved = resolveUser(user, await readUserFiles(lowers));
   return `${resolved.uid}:${resolved.gid}`;

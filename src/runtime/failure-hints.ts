@@ -4,12 +4,15 @@
 import { readUsernsSysctls, type UsernsSysctls } from '../host/kernel.js';
 import { userInfo } from 'node:os';
 import { readSubids, type SubidRange } from '../host/subids.js';
+import { ROOTFS_MODE_ENV, ROOTFS_MODES, type RootfsChoice } from '../host/rootfs-mode.js';
 
 /** Host facts that explain a failed container start. */
 export interface FailureFacts {
   sysctls: UsernsSysctls;
   subuidRanges: readonly SubidRange[];
   rootless: boolean;
+  /** How the container's root was to be built. */
+  rootfs?: RootfsChoice;
 }
 
 /** The hints that apply, most likely cause first. */
@@ -25,6 +28,10 @@ export function failureHints(facts: FailureFacts): string[] {
   if (sysctls.maxUserNamespaces === 0) {
     hints.push('user namespaces are disabled (user.max_user_namespaces=0): run `sudo sysctl -w user.max_user_namespaces=15000` (see `hutch doctor`)');
   }
+  if (facts.rootfs) {
+    const others = ROOTFS_MODES.filter((m) => m !== facts.rootfs!.mode).map((m) => `${ROOTFS_MODE_ENV}=${m}`).join(' or ');
+    hints.push(`the root filesystem was to be built with ${facts.rootfs.mode} (${facts.rootfs.reason}); if the error is about mounting it, ${others} selects another way (\`hutch info\` shows what works here)`);
+  }
   if (facts.rootless && facts.subuidRanges.length === 0) {
     hints.push('you have no subordinate id range in /etc/subuid, so only container root is mapped; `hutch doctor` prints the `usermod --add-subuids` line to fix it');
   }
@@ -32,7 +39,7 @@ export function failureHints(facts: FailureFacts): string[] {
 }
 
 /** Reads the facts and returns the hints for a failed start. */
-export async function hintsForFailedStart(): Promise<string[]> {
+export async function hintsForFailedStart(rootfs?: RootfsChoice): Promise<string[]> {
   const uid = process.getuid!();
   let name: string | null = null;
   try {
@@ -41,5 +48,5 @@ export async function hintsForFailedStart(): Promise<string[]> {
     // a uid without a passwd entry can still own ranges by number
   }
   const [sysctls, subuid] = await Promise.all([readUsernsSysctls(), readSubids('/etc/subuid', { name, uid })]);
-  return failureHints({ sysctls, subuidRanges: subuid.report.ranges, rootless: uid !== 0 });
+  return failureHints({ sysctls, subuidRanges: subuid.report.ranges, rootless: uid !== 0, ...(rootfs ? { rootfs } : {}) });
 }

@@ -2,7 +2,7 @@
 // record and directories, the generated /etc files, and the OCI bundle's
 // config.json (src/spec/ does the translation; this module gathers the
 // inputs and writes the result).
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { NotFoundError } from '../errors.js';
 import { loadImage } from '../image/local.js';
@@ -15,12 +15,16 @@ import { readUserFiles } from '../spec/user.js';
 import { createContainerRecord, removeContainerFiles, type ContainerPaths, type ContainerRecord } from './container-store.js';
 import { generateEtcFiles } from './etc-files.js';
 import { gatherHostFacts } from './host-facts.js';
+import type { RootfsChoice, RootfsSetting } from '../host/rootfs-mode.js';
+import { copyRootfs, decideRootfs } from './rootfs-choice.js';
 
 /** A container ready to start: its record, paths and generated spec. */
 export interface PreparedContainer {
   record: ContainerRecord;
   paths: ContainerPaths;
   spec: OciSpec;
+  /** How its root filesystem is built, and why. */
+  rootfs: RootfsChoice;
 }
 
 /** Extra facts the caller decides. */
@@ -33,6 +37,8 @@ export interface PrepareContext {
   initPath: string | undefined;
   /** The user's flags, kept in the record for inspect. */
   createOptions: Record<string, unknown>;
+  /** How the root filesystem is built (HUTCH_ROOTFS_MODE, --storage-opt); empty: automatic. */
+  rootfs: RootfsSetting;
 }
 
 function readHostFile(path: string): string {
@@ -55,10 +61,11 @@ export async function prepareContainer(store: Store, image: ImageRecord, options
   }
   const loaded = loadImage(store, image);
   const lowerDirs = [...image.layers].reverse().map((id) => store.layerDiffPath(id));
-  const [userFiles, seccompProfile, host] = await Promise.all([
+  const [userFiles, seccompProfile, host, rootfs] = await Promise.all([
     readUserFiles(lowerDirs),
     loadSeccompFor(options.seccomp),
     gatherHostFacts(context.initPath),
+    decideRootfs({ root: store.root, runroot: '' }, context.rootfs, process.env),
   ]);
   const config = loaded.config.config;
   const imageConfig = {
@@ -84,16 +91,22 @@ export async function prepareContainer(store: Store, image: ImageRecord, options
     writeFileSync(etcFiles.hostname, etc['/etc/hostname'], { mode: 0o644 });
     writeFileSync(etcFiles.hosts, etc['/etc/hosts'], { mode: 0o644 });
     writeFileSync(etcFiles.resolvConf, etc['/etc/resolv.conf'], { mode: 0o644 });
+    if (rootfs.mode === 'copy') {
+      // The copy's root keeps this directory's attributes, as an overlay root
+      // keeps its upper dir's: traversable by every container user.
+      chmodSync(paths.rootfs, 0o755);
+      await copyRootfs(store.plan, lowerDirs, paths.rootfs);
+    }
     const spec = generateSpec({
       image: { config: imageConfig, lowerDirs },
       options: { ...options, hostname },
       host,
-      container: { id: record.id, rootfs: paths.rootfs, upperDir: paths.upper, workDir: paths.work, etcFiles, seccompCacheDir: store.seccompCacheDir },
+      container: { id: record.id, rootfs: paths.rootfs, upperDir: paths.upper, workDir: paths.work, etcFiles, rootfsMode: rootfs.mode, mountProgram: rootfs.mountProgram, seccompCacheDir: store.seccompCacheDir },
       userFiles,
       seccompProfile,
     });
     writeFileSync(join(paths.bundle, 'config.json'), serializeSpec(spec), { mode: 0o600 });
-    return { record, paths, spec };
+    return { record, paths, spec, rootfs };
   } catch (err) {
     await removeContainerFiles(store, record.id);
     throw err;

@@ -3,6 +3,7 @@
 // file reading (passwd/group, seccomp profile) happens before, in the caller.
 import { posix } from 'node:path';
 import { HostError, InvalidContentError } from '../errors.js';
+import { ROOTFS_ANNOTATIONS } from './annotations.js';
 import { capabilitySets, type CapabilityHost } from './capabilities.js';
 import { resolveCommand } from './command.js';
 import { buildEnv } from './env.js';
@@ -12,15 +13,11 @@ import { OCI_VERSION, type OciNamespace, type OciRlimit, type OciSpec, type Rlim
 import type { RunOptions, SeccompChoice } from './run-options.js';
 import { SECCOMP_ENOSYS_ANNOTATION, defaultSeccompProfilePath, loadSeccompProfile, seccompToOci, wantsEnosysStub, type SeccompProfile } from './seccomp.js';
 import { resolveUser, type UserFiles } from './user.js';
+import type { RootfsMode } from '../host/rootfs-mode.js';
 
 /** Annotations hutch sets for its native runtime (the contract is in docs/run.md). */
 export const ANNOTATIONS = {
-  /** Overlay lower dirs, colon-separated, TOP layer FIRST (overlayfs lowerdir= order). */
-  lowerDirs: 'run.hutch.overlay.lowerdirs',
-  /** The container's writable overlay upper dir. */
-  upperDir: 'run.hutch.overlay.upperdir',
-  /** overlayfs's work dir (same filesystem as upperdir). */
-  workDir: 'run.hutch.overlay.workdir',
+  ...ROOTFS_ANNOTATIONS,
   /** "true": add runc's ENOSYS stub for syscalls newer than the profile. */
   seccompEnosys: SECCOMP_ENOSYS_ANNOTATION,
   /** A directory of the user's where the runtime keeps compiled seccomp programs between runs. */
@@ -76,11 +73,14 @@ export interface HostFacts extends IdHost, CapabilityHost {
 /** Per-container paths chosen by the caller. */
 export interface ContainerFacts {
   id: string;
-  /** Where the native runtime mounts the overlay and pivots into. */
+  /** Where the native runtime mounts the overlay and pivots into (mode copy: the copy itself). */
   rootfs: string;
   upperDir: string;
   workDir: string;
   etcFiles: EtcFilePaths;
+  rootfsMode: RootfsMode;
+  /** The fuse-overlayfs executable, required with mode fuse-overlayfs. */
+  mountProgram?: string | null;
   /** Where the runtime may keep compiled seccomp programs (ANNOTATIONS.seccompCache); none when absent. */
   seccompCacheDir?: string;
 }
@@ -132,6 +132,20 @@ function checkOverlayDir(dir: string, what: string): string {
   return dir;
 }
 
+/** The run.hutch.rootfs.* and (except for a copy, which root.path already is) run.hutch.overlay.* annotations. */
+function rootfsAnnotations(image: ImageInput, container: ContainerFacts): Record<string, string> {
+  const out: Record<string, string> = { [ANNOTATIONS.rootfsMode]: container.rootfsMode };
+  if (container.rootfsMode === 'copy') return out;
+  out[ANNOTATIONS.lowerDirs] = image.lowerDirs.map((d) => checkOverlayDir(d, 'lower dir')).join(':');
+  out[ANNOTATIONS.upperDir] = checkOverlayDir(container.upperDir, 'upper dir');
+  out[ANNOTATIONS.workDir] = checkOverlayDir(container.workDir, 'work dir');
+  if (container.rootfsMode === 'fuse-overlayfs') {
+    if (!container.mountProgram?.startsWith('/')) throw new InvalidContentError('rootfs mode fuse-overlayfs needs the absolute path of fuse-overlayfs');
+    out[ANNOTATIONS.mountProgram] = container.mountProgram;
+  }
+  return out;
+}
+
 function workingDir(options: RunOptions, image: ImageConfig): string {
   if (options.workdir !== undefined) return options.workdir;
   // A relative WorkingDir in an image config is taken from / (Docker and buildkit do so).
@@ -162,12 +176,7 @@ export function generateSpec(input: GenerateInput): OciSpec {
   const seccomp = input.seccompProfile === null ? undefined : seccompToOci(input.seccompProfile, { bounding: capabilities.bounding, arch: host.arch, kernelRelease: host.kernelRelease });
 
   if (image.lowerDirs.length === 0) throw new InvalidContentError('the image has no layers to mount');
-  const annotations: Record<string, string> = {
-    ...options.annotations,
-    [ANNOTATIONS.lowerDirs]: image.lowerDirs.map((d) => checkOverlayDir(d, 'lower dir')).join(':'),
-    [ANNOTATIONS.upperDir]: checkOverlayDir(container.upperDir, 'upper dir'),
-    [ANNOTATIONS.workDir]: checkOverlayDir(container.workDir, 'work dir'),
-  };
+  const annotations: Record<string, string> = { ...options.annotations, ...rootfsAnnotations(image, container) };
   if (seccomp && wantsEnosysStub(seccomp)) annotations[ANNOTATIONS.seccompEnosys] = 'true';
   if (seccomp && container.seccompCacheDir !== undefined) annotations[ANNOTATIONS.seccompCache] = container.seccompCacheDir;
 

@@ -90,7 +90,7 @@ test('command words: visible commands only, then subcommands', (t) => {
 
 test('flags of the command being typed, long and short, with global ones', (t) => {
   t.deepEqual(values(['run', '--ne']), ['--network', '--net']);
-  t.deepEqual(values(['stop', '-']), ['--time', '-t', '--root', '--runroot', '--log-level', '--help', '-h']);
+  t.deepEqual(values(['stop', '-']), ['--time', '-t', '--root', '--runroot', '--log-level', '--storage-opt', '--help', '-h']);
   t.deepEqual(values(['image', 'inspect', '--f']), ['--format']);
   t.deepEqual(values(['--ver']), ['--version']);
   // A flag given once is not offered again; a repeatable one is.

@@ -196,7 +196,7 @@ test('copy rootfs mode is a recommended failure suggesting fuse-overlayfs', (t) 
   const r = healthyReport();
   r.namespaces.overlay = { ok: false, error: 'mount overlay: EINVAL', testedIn: '/tmp' };
   r.runtime.rootfsMode = 'copy';
-  r.runtime.fuseOverlayfs = { path: null, devFuse: true };
+  r.runtime.fuseOverlayfs = { path: null, devFuse: true, mount: null };
   const items = buildChecklist(r);
   t.deepEqual(item(items, 'rootfs').fix, ['sudo apt-get install fuse-overlayfs']);
   t.true(requiredPass(items));

@@ -14,7 +14,7 @@ const SHAPE = {
   idmaps: ['newgidmap', 'newuidmap', 'subgid', 'subuid', 'suggestedRange'],
   namespaces: ['overlay', 'sysctls', 'userNamespace'],
   storage: ['root', 'runroot'],
-  runtime: ['addon', 'fuseOverlayfs', 'node', 'rootfsMode', 'runtimeExecutable', 'seccomp'],
+  runtime: ['addon', 'fuseOverlayfs', 'node', 'rootfsMode', 'rootfsReason', 'runtimeExecutable', 'seccomp'],
   network: ['pasta', 'slirp4netns'],
   cgroups: ['current', 'path', 'userService', 'version'],
 } as const;
@@ -31,6 +31,7 @@ function stubAddon(overlay: ProbeResult, calls: OverlayCall[]): NativeAddon {
       calls.push({ dirs, existed: dirs.every((d) => existsSync(d)) });
       return overlay;
     },
+    probeFuseInUserNamespace: () => ({ ok: false, syscall: 'open /dev/fuse', errno: 13, code: 'EACCES' }),
     probeSeccomp: () => ({ ok: true, libseccompVersion: '2.5.4' }),
     getxattr: () => null,
   } as unknown as NativeAddon;
@@ -94,4 +95,19 @@ test('a missing addon leaves the probes null and is reported with its error', as
   t.is(report.namespaces.overlay, null);
   t.is(report.runtime.seccomp, null);
   t.not(report.runtime.rootfsMode, 'overlay');
+});
+
+test('the rootfs mode says why: a failed overlay probe and a failed FUSE mount lead to a copy; HUTCH_ROOTFS_MODE forces one', async (t) => {
+  const f = fixture();
+  const failing = stubAddon({ ok: false, syscall: 'mount overlay', errno: 22, code: 'EINVAL' }, []);
+  const env = { PATH: '/usr/bin:/bin' };
+  const auto = await gatherHostReport(f.paths, { ...f, env, loadAddon: async () => failing });
+  t.deepEqual(auto.runtime.fuseOverlayfs.mount, { ok: false, error: 'open /dev/fuse: EACCES' });
+  if (auto.runtime.fuseOverlayfs.path !== null) {
+    t.is(auto.runtime.rootfsMode, 'copy');
+    t.regex(auto.runtime.rootfsReason, /^kernel overlay failed \(mount overlay: EINVAL\) and fuse-overlayfs cannot mount \(open \/dev\/fuse: EACCES\)/);
+  }
+  const forced = await gatherHostReport(f.paths, { ...f, env: { ...env, HUTCH_ROOTFS_MODE: 'fuse-overlayfs' }, loadAddon: async () => failing });
+  t.is(forced.runtime.rootfsMode, 'fuse-overlayfs');
+  t.is(forced.runtime.rootfsReason, 'set by HUTCH_ROOTFS_MODE=fuse-overlayfs');
 });

@@ -26,6 +26,7 @@ async function input(flags: Parameters<typeof parseRunOptions>[0] = {}, command:
       upperDir: '/store/containers/x/upper',
       workDir: '/store/containers/x/work',
       etcFiles: { hostname: '/run/x/hostname', hosts: '/run/x/hosts', resolvConf: '/run/x/resolv.conf' },
+      rootfsMode: 'overlay',
     },
     userFiles: { passwd: 'root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000::/home/app:/bin/sh\n', group: 'root:x:0:\nstaff:x:50:app\n' },
     seccompProfile: await loadSeccompFor(options.seccomp),
@@ -54,6 +55,24 @@ test('a default container', async (t) => {
   t.true(spec.linux.readonlyPaths.includes('/proc/sys'));
   t.true(spec.linux.maskedPaths.includes('/proc/kcore'));
   t.is(spec.linux.devices.length, 6);
+});
+
+test('rootfs mode fuse-overlayfs: the overlay annotations plus the mode and the mount program', async (t) => {
+  const base = await input();
+  const spec = generateSpec({ ...base, container: { ...base.container, rootfsMode: 'fuse-overlayfs', mountProgram: '/usr/bin/fuse-overlayfs' } });
+  t.is(spec.annotations[ANNOTATIONS.rootfsMode], 'fuse-overlayfs');
+  t.is(spec.annotations[ANNOTATIONS.mountProgram], '/usr/bin/fuse-overlayfs');
+  t.is(spec.annotations[ANNOTATIONS.lowerDirs], '/store/layers/top/diff:/store/layers/base/diff');
+  t.is(spec.annotations[ANNOTATIONS.upperDir], '/store/containers/x/upper');
+  t.throws(() => generateSpec({ ...base, container: { ...base.container, rootfsMode: 'fuse-overlayfs', mountProgram: null } }), { instanceOf: InvalidContentError, message: /absolute path of fuse-overlayfs/ });
+});
+
+test('rootfs mode copy: root.path is the copy, and no overlay annotation is written', async (t) => {
+  const base = await input();
+  const spec = generateSpec({ ...base, container: { ...base.container, rootfsMode: 'copy' } });
+  t.is(spec.annotations[ANNOTATIONS.rootfsMode], 'copy');
+  t.is(spec.root.path, '/store/containers/x/rootfs');
+  for (const key of [ANNOTATIONS.lowerDirs, ANNOTATIONS.upperDir, ANNOTATIONS.workDir, ANNOTATIONS.mountProgram]) t.false(key in spec.annotations, key);
 });
 
 test('overlay annotations: lower dirs top first, upper and work dirs; ENOSYS stub requested', async (t) => {

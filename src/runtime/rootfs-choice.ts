@@ -1,0 +1,48 @@
+// The root filesystem of a new container: which mode it gets (probing only
+// what the decision needs: the kernel overlay mount first, then a FUSE mount),
+// and, for the copy mode, the copy itself, made once in the container's dir.
+import { HostError } from '../errors.js';
+import { chooseRootfsMode, inspectFuseOverlayfs, type RootfsChoice, type RootfsSetting } from '../host/rootfs-mode.js';
+import type { HutchPaths } from '../paths.js';
+import type { IdMappingPlan } from '../storage/userns.js';
+
+const NOTHING_FOUND = { path: null, devFuse: false, mount: null };
+
+/** Decides the rootfs mode for a container: the user's setting, or the first mode that works here. */
+export async function decideRootfs(paths: HutchPaths, setting: RootfsSetting, env: NodeJS.ProcessEnv): Promise<RootfsChoice> {
+  if (setting.mode === 'overlay' || setting.mode === 'copy') return chooseRootfsMode(null, NOTHING_FOUND, setting);
+  if (setting.mode === 'fuse-overlayfs') {
+    const found = await inspectFuseOverlayfs(env, '/dev/fuse', setting.mountProgram);
+    if (found.path === null) {
+      throw new HostError('ENOFUSEOVERLAYFS', `${setting.source ?? 'the rootfs setting'} asks for fuse-overlayfs, but ${setting.mountProgram ?? 'fuse-overlayfs'} is ${setting.mountProgram ? 'not an executable file' : 'not installed (not found in PATH)'}`, {
+        hint: 'install fuse-overlayfs (Debian/Ubuntu: sudo apt-get install fuse-overlayfs), or unset HUTCH_ROOTFS_MODE for automatic selection',
+      });
+    }
+    return chooseRootfsMode(null, { ...found, mount: null }, setting);
+  }
+  const [{ loadNative }, { probeOverlay, probeFuse }] = await Promise.all([import('../native/index.js'), import('../host/probes.js')]);
+  const addon = loadNative();
+  const overlay = await probeOverlay(addon, paths);
+  if (overlay.ok) return chooseRootfsMode(overlay, NOTHING_FOUND, setting);
+  const found = await inspectFuseOverlayfs(env);
+  const mount = found.path === null ? null : await probeFuse(addon, paths);
+  return chooseRootfsMode(overlay, { ...found, mount }, setting);
+}
+
+/**
+ * Fills `dest` (empty) with the merged layers (`lowerDirs`, top first), as
+ * `hutch-runtime rootfs-copy` inside the store's user namespace, so every file
+ * keeps the owner it has in the layers.
+ */
+export async function copyRootfs(plan: IdMappingPlan, lowerDirs: readonly string[], dest: string): Promise<void> {
+  const [{ runInUserns }, { runtimeExecutablePath }] = await Promise.all([import('../storage/userns.js'), import('../native/index.js')]);
+  const runtime = runtimeExecutablePath();
+  const { subprocess } = await runInUserns(plan, runtime, ['rootfs-copy', '--lower', lowerDirs.join(':'), '--dest', dest]);
+  const result = await subprocess;
+  if (result.exitCode !== 0) {
+    const why = String(result.stderr).trim() || `exit ${result.exitCode ?? result.signal}`;
+    throw new HostError('EROOTFSCOPY', `cannot copy the image's layers into \`${dest}\` (rootfs mode copy): ${why}`, {
+      hint: 'check free space (`hutch system df`, `df`) and that user namespaces work (`hutch info`)',
+    });
+  }
+}
