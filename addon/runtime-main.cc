@@ -27,6 +27,7 @@
 
 #include <algorithm>
 
+#include "apply-layer.h"
 #include "config.h"
 #include "attach-input.h"
 #include "cp.h"
@@ -53,7 +54,8 @@ constexpr const char* kUsage =
     "       hutch-runtime [--root DIR] run [--bundle DIR] [--pid-file F] ID\n"
     "       hutch-runtime spec [--rootless] [--bundle DIR]\n"
     "       hutch-runtime monitor --bundle DIR --id ID --root DIR --log FILE [--log-max-size BYTES] [--terminal]\n"
-    "                     [--stdin] [--restart no|on-failure[:N]|always|unless-stopped] [--exit-command PROG ARG...]\n";
+    "                     [--stdin] [--restart no|on-failure[:N]|always|unless-stopped] [--exit-command PROG ARG...]\n"
+    "       hutch-runtime apply-layer JOB-JSON   (a layer blob on stdin; run through userns-exec)\n";
 
 struct UsernsExecArgs {
   IdMap uid_map;
@@ -265,6 +267,7 @@ int main(int argc, char** argv) {
     }
     if (legacy) legacy_run(argc, argv);
     if (mode == "monitor") return monitor_main(args);
+    if (mode == "apply-layer") return apply_layer_main(args);
     if (mode == "exec") return exec_main(root.empty() ? default_state_root() : root, args);
     if (mode == "cp") return cp_main(root.empty() ? default_state_root() : root, args);
     if (mode == "attach-input") return attach_input_main(root.empty() ? default_state_root() : root, args);

@@ -4,14 +4,13 @@ import { chownSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync,
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import test from 'ava';
 import { execa } from 'execa';
 import { InvalidContentError } from '../../../src/errors.js';
 import { OCI_LAYER_GZIP, OCI_LAYER_TAR, OCI_LAYER_ZSTD } from '../../../src/image/media-types.js';
 import { runtimeExecutablePath } from '../../../src/native/index.js';
-import { runApplyJob, type ApplyJob } from '../../../src/storage/apply-job.js';
+import { extractLayer, type LayerExtraction } from '../../../src/storage/apply-client.js';
 import { formatIdMap, planIdMapping } from '../../../src/storage/userns.js';
 import { makeTar } from './_tar.js';
 
@@ -31,8 +30,13 @@ function workdir(t: { teardown(fn: () => void): void }): string {
   return root;
 }
 
-function job(root: string, mediaType: string, compressedSize?: number): ApplyJob {
+function job(root: string, mediaType: string, compressedSize = 0): LayerExtraction {
   return { target: join(root, 'diff'), lowers: [], layerDigest: DIGEST, mediaType, compressedSize };
+}
+
+/** Extracts `blob` as root, with the image's own owners (no user namespace). */
+function apply(layer: LayerExtraction, blob: Buffer) {
+  return extractLayer({ mode: 'direct' }, layer, Readable.from([blob]));
 }
 
 const TAR = makeTar([{ name: 'etc/hostname', data: 'hutch\n' }, { name: 'bin/', type: '5' }]);
@@ -45,7 +49,7 @@ for (const [mediaType, encode] of [
   test(`applies ${mediaType} and reports the diff_id of the uncompressed tar`, async (t) => {
     const root = workdir(t);
     const blob = encode(TAR);
-    const result = await runApplyJob(job(root, mediaType, blob.length), Readable.from([blob]));
+    const result = await apply(job(root, mediaType, blob.length), blob);
     t.is(result.diffId, sha256(TAR));
     t.is(result.bytes, TAR.length);
     t.is(result.entries, 2);
@@ -62,7 +66,7 @@ test('truncated gzip and zstd streams are refused', async (t) => {
   ] as const) {
     const root = workdir(t);
     const cut = blob.subarray(0, Math.floor(blob.length / 2));
-    await t.throwsAsync(runApplyJob(job(root, mediaType, blob.length), Readable.from([cut])), { instanceOf: InvalidContentError, message: new RegExp(`layer ${DIGEST}`) });
+    await t.throwsAsync(apply(job(root, mediaType, blob.length), cut), { instanceOf: InvalidContentError, message: new RegExp(`layer ${DIGEST}`) });
   }
 });
 
@@ -75,18 +79,18 @@ test('a media type contradicted by the magic bytes is refused', async (t) => {
   ];
   for (const [mediaType, blob, message] of cases) {
     const root = workdir(t);
-    await t.throwsAsync(runApplyJob(job(root, mediaType, blob.length), Readable.from([blob])), { instanceOf: InvalidContentError, message });
+    await t.throwsAsync(apply(job(root, mediaType, blob.length), blob), { instanceOf: InvalidContentError, message });
     t.false(existsSync(join(root, 'diff', 'etc')), 'nothing applied');
   }
   const root = workdir(t);
-  await t.throwsAsync(runApplyJob(job(root, 'application/vnd.oci.image.config.v1+json'), Readable.from([TAR])), { instanceOf: InvalidContentError, message: /not a known layer type/ });
+  await t.throwsAsync(apply(job(root, 'application/vnd.oci.image.config.v1+json'), TAR), { instanceOf: InvalidContentError, message: /not a known layer type/ });
 });
 
 test('a decompression bomb is stopped by the ratio cap', async (t) => {
   const root = workdir(t);
   const bomb = gzipSync(makeTar([{ name: 'zeros', data: Buffer.alloc(8 * 1024 * 1024) }]), { level: 9 });
-  const jobWithLimits: ApplyJob = { ...job(root, OCI_LAYER_GZIP, bomb.length), limits: { ratioFloor: 1024 * 1024 } };
-  await t.throwsAsync(runApplyJob(jobWithLimits, Readable.from([bomb])), { instanceOf: InvalidContentError, message: /200 times the compressed size/ });
+  const jobWithLimits: LayerExtraction = { ...job(root, OCI_LAYER_GZIP, bomb.length), limits: { ratioFloor: 1024 * 1024 } };
+  await t.throwsAsync(apply(jobWithLimits, bomb), { instanceOf: InvalidContentError, message: /200 times the compressed size/ });
 });
 
 const runtime = (() => {
@@ -98,9 +102,9 @@ const runtime = (() => {
 })();
 const hasTestUser = spawnSync('id', ['-u', 'hutch-test']).stdout?.toString().trim() === '1001';
 const integration = runtime && hasTestUser && process.getuid?.() === 0 ? test : test.skip;
-if (!runtime || !hasTestUser) console.warn('SKIP apply-worker userns test: needs build/Release/hutch-runtime and the hutch-test user');
+if (!runtime || !hasTestUser) console.warn('SKIP apply-layer userns test: needs build/Release/hutch-runtime and the hutch-test user');
 
-integration('the apply worker under hutch-runtime userns-exec (as hutch-test) maps uid 1000 to 100999', async (t) => {
+integration('apply-layer under hutch-runtime userns-exec (as hutch-test) maps uid 1000 to 100999', async (t) => {
   const root = mkdtempSync(join(tmpdir(), 'hutch-userns-'));
   t.teardown(() => rmSync(root, { recursive: true, force: true }));
   chownSync(root, 1001, 1001);
@@ -111,9 +115,9 @@ integration('the apply worker under hutch-runtime userns-exec (as hutch-test) ma
   const plan = await planIdMapping({ uid: 1001, gid: 1001, userName: 'hutch-test' });
   t.is(plan.mode, 'userns');
   if (plan.mode !== 'userns') return;
-  const worker = fileURLToPath(new URL('../../../src/storage/apply-worker.ts', import.meta.url));
-  const jobJson = JSON.stringify({ ...job(root, OCI_LAYER_GZIP, blob.length) });
-  const result = await execa('runuser', ['-u', 'hutch-test', '--', runtime!, 'userns-exec', '--uid-map', formatIdMap(plan.uidMap), '--gid-map', formatIdMap(plan.gidMap), '--', process.execPath, '--import', import.meta.resolve('tsx'), worker, jobJson], {
+  // The contract as apply-client.ts uses it: the job as JSON, the blob on stdin, one JSON line out.
+  const jobJson = JSON.stringify({ target: join(root, 'diff'), lowers: [], layerDigest: DIGEST, compression: 'gzip', compressedSize: blob.length });
+  const result = await execa('runuser', ['-u', 'hutch-test', '--', runtime!, 'userns-exec', '--uid-map', formatIdMap(plan.uidMap), '--gid-map', formatIdMap(plan.gidMap), '--', runtime!, 'apply-layer', jobJson], {
     input: blob,
     reject: false,
   });
