@@ -3,12 +3,11 @@
 // against the library through its stream_size argument.
 #include "gunzip.h"
 
-#include <dlfcn.h>
-
 #include <cerrno>
 #include <algorithm>
 #include <mutex>
 
+#include "dl-library.h"
 #include "sys-error.h"
 
 namespace hutch {
@@ -53,22 +52,12 @@ Api api;
 bool loaded = false;
 std::string load_error;
 
-template <typename Fn>
-bool bind(void* lib, const char* name, Fn& slot) {
-  slot = reinterpret_cast<Fn>(dlsym(lib, name));
-  if (slot == nullptr) load_error = std::string("libz.so.1 lacks ") + name;
-  return slot != nullptr;
-}
-
 void load() {
-  void* lib = dlopen("libz.so.1", RTLD_NOW | RTLD_LOCAL);
-  if (lib == nullptr) {
-    const char* why = dlerror();
-    load_error = why != nullptr ? why : "libz.so.1 not found";
-    return;
-  }
-  loaded = bind(lib, "zlibVersion", api.version) && bind(lib, "inflateInit2_", api.init2) &&
-           bind(lib, "inflate", api.inflate) && bind(lib, "inflateReset", api.reset) && bind(lib, "inflateEnd", api.end);
+  void* lib = open_library({"libz.so.1"}, &load_error);
+  if (lib == nullptr) return;
+  auto bind = [&](const char* name, auto& slot) { return bind_symbol(lib, "libz.so.1", name, slot, &load_error); };
+  loaded = bind("zlibVersion", api.version) && bind("inflateInit2_", api.init2) && bind("inflate", api.inflate) &&
+           bind("inflateReset", api.reset) && bind("inflateEnd", api.end);
   if (!loaded) dlclose(lib);
 }
 

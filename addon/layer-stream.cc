@@ -34,6 +34,10 @@ Compression detect(const uint8_t* head, size_t len) {
     throw host_failure("ENOZSTD", "cannot decompress zstd layers: libzstd.so.1 is not installed (" + e.detail + ")",
                        "install libzstd1 (apt-get install libzstd1 / dnf install libzstd)");
   }
+  if (e.syscall == "dlopen libcrypto.so.3") {
+    throw host_failure("ENOCRYPTO", "cannot compute layer digests: libcrypto (OpenSSL 3 or 1.1) is not installed (" + e.detail + ")",
+                       "install OpenSSL's library (apt-get install libssl3 / dnf install openssl-libs)");
+  }
   if (e.syscall == "dlopen libz.so.1") {
     throw host_failure("ENOZLIB", "cannot decompress gzip layers: libz.so.1 is not installed (" + e.detail + ")",
                        "install zlib (apt-get install zlib1g / dnf install zlib)");
@@ -48,6 +52,7 @@ LayerStream::LayerStream(int fd, Compression compression, const std::string& lay
     : fd_(fd), compression_(compression), what_("layer " + layer_digest), limits_(limits), out_(kOutputSize) {
   if (compression_ != Compression::kNone) in_.resize(kInputSize);
   try {
+    hash_.reset(new Sha256());
     if (compression_ == Compression::kGzip) gunzip_.reset(new GunzipStream());
     if (compression_ == Compression::kZstd) zstd_.reset(new ZstdStream(kZstdDefaultWindowLogMax));
   } catch (const SysError& e) {
@@ -141,7 +146,7 @@ void LayerStream::account(const uint8_t* p, size_t n) {
     if (gzip || zstd) throw invalid_content(what_ + ": the uncompressed layer data is itself compressed (doubly compressed layer)");
   }
   bytes_ += n;
-  hash_.update(p, n);
+  hash_->update(p, n);
   if (bytes_ > limits_.max_bytes) {
     throw invalid_content(what_ + ": uncompressed size exceeds the limit of " + std::to_string(limits_.max_bytes) + " bytes");
   }

@@ -41,7 +41,7 @@ class LayerStream {
   // digest covers every byte and truncation or corruption is still noticed.
   void drain();
   // "sha256:..." over every uncompressed byte; call after drain().
-  std::string diff_id() { return hash_.digest(); }
+  std::string diff_id() { return hash_->digest(); }
   uint64_t bytes() const { return bytes_; }
 
  private:
@@ -58,7 +58,7 @@ class LayerStream {
   bool ended_ = false;
   uint8_t head_[4] = {};  // the first uncompressed bytes
   uint64_t bytes_ = 0;
-  Sha256 hash_;
+  std::unique_ptr<Sha256> hash_;
   std::unique_ptr<GunzipStream> gunzip_;
   std::unique_ptr<ZstdStream> zstd_;
 

@@ -2,11 +2,10 @@
 // OpenSSL 1.1 and 3), with our own prototypes.
 #include "sha256.h"
 
-#include <dlfcn.h>
-
 #include <cerrno>
 #include <mutex>
 
+#include "dl-library.h"
 #include "sys-error.h"
 
 namespace hutch {
@@ -27,24 +26,12 @@ Api api;
 bool loaded = false;
 std::string load_error;
 
-template <typename Fn>
-bool bind(void* lib, const char* name, Fn& slot) {
-  slot = reinterpret_cast<Fn>(dlsym(lib, name));
-  if (slot == nullptr) load_error = std::string("libcrypto lacks ") + name;
-  return slot != nullptr;
-}
-
 void load() {
-  void* lib = dlopen("libcrypto.so.3", RTLD_NOW | RTLD_LOCAL);
-  if (lib == nullptr) lib = dlopen("libcrypto.so.1.1", RTLD_NOW | RTLD_LOCAL);
-  if (lib == nullptr) {
-    const char* why = dlerror();
-    load_error = why != nullptr ? why : "libcrypto.so.3 not found";
-    return;
-  }
-  loaded = bind(lib, "EVP_MD_CTX_new", api.ctx_new) && bind(lib, "EVP_MD_CTX_free", api.ctx_free) &&
-           bind(lib, "EVP_sha256", api.sha256) && bind(lib, "EVP_DigestInit_ex", api.init) &&
-           bind(lib, "EVP_DigestUpdate", api.update) && bind(lib, "EVP_DigestFinal_ex", api.final);
+  void* lib = open_library({"libcrypto.so.3", "libcrypto.so.1.1"}, &load_error);
+  if (lib == nullptr) return;
+  auto bind = [&](const char* name, auto& slot) { return bind_symbol(lib, "libcrypto", name, slot, &load_error); };
+  loaded = bind("EVP_MD_CTX_new", api.ctx_new) && bind("EVP_MD_CTX_free", api.ctx_free) && bind("EVP_sha256", api.sha256) &&
+           bind("EVP_DigestInit_ex", api.init) && bind("EVP_DigestUpdate", api.update) && bind("EVP_DigestFinal_ex", api.final);
   if (!loaded) dlclose(lib);
 }
 
