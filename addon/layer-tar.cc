@@ -53,7 +53,12 @@ int64_t header_number(const char* field, size_t len, const char* what, bool nega
 
 bool checksum_ok(const char* h) {
   // POSIX sums unsigned bytes; some old tars summed signed chars: accept both, as GNU tar does.
-  int64_t stored = header_number(h + 148, 8, "checksum");
+  int64_t stored;
+  try {
+    stored = header_number(h + 148, 8, "checksum");
+  } catch (const TarFormatError&) {
+    return false;
+  }
   uint64_t unsigned_sum = 0;
   int64_t signed_sum = 0;
   for (size_t i = 0; i < kBlock; i++) {

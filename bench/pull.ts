@@ -4,6 +4,7 @@
 // base layers, to show what it adds on disk. Pulls run as the unprivileged
 // test user (hutch-test when run as root), the way users run them.
 import { mkdir, rm } from 'node:fs/promises';
+import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { installedHutch } from '../test/helpers/installed-cli.js';
@@ -26,7 +27,7 @@ function mb(bytes: number): string {
 }
 
 function line(label: string, m: Measurement): string {
-  return `${label.padEnd(26)} ${(m.wallMs / 1000).toFixed(2).padStart(7)} s   peak tree RSS ${(m.peakTreeRssKb / 1024).toFixed(0).padStart(4)} MB   tree PSS ${(m.peakTreePssKb / 1024).toFixed(0).padStart(4)} MB   largest process ${(m.peakSingleRssKb / 1024).toFixed(0).padStart(4)} MB`;
+  return `${label.padEnd(26)} ${(m.wallMs / 1000).toFixed(2).padStart(7)} s   cpu ${(m.cpuMs / 1000).toFixed(2).padStart(6)} s   peak tree RSS ${(m.peakTreeRssKb / 1024).toFixed(0).padStart(4)} MB   tree PSS ${(m.peakTreePssKb / 1024).toFixed(0).padStart(4)} MB   largest process ${(m.peakSingleRssKb / 1024).toFixed(0).padStart(4)} MB`;
 }
 
 function check(m: Measurement): Measurement {
@@ -100,8 +101,9 @@ async function main(): Promise<void> {
     console.log(`  hutch wall ${(hutchA.wallMs / 1000).toFixed(2)} s, peak tree RSS ${(hutchA.peakTreeRssKb / 1024).toFixed(0)} MB (target <= ${TARGETS.peakRssMb} MB: ${hutchA.peakTreeRssKb / 1024 <= TARGETS.peakRssMb ? 'met' : 'NOT met'})`);
     if (podman) {
       const ratio = hutchA.wallMs / podman.wallMs;
-      console.log(`  hutch/podman wall time ${ratio.toFixed(2)} (target <= ${TARGETS.wallRatio.toFixed(2)}: ${ratio <= TARGETS.wallRatio ? 'met' : 'NOT met'}), peak RSS ${(hutchA.peakTreeRssKb / podman.peakTreeRssKb).toFixed(2)}`);
+      console.log(`  hutch/podman wall time ${ratio.toFixed(2)} (target <= ${TARGETS.wallRatio.toFixed(2)}: ${ratio <= TARGETS.wallRatio ? 'met' : 'NOT met'}), cpu time ${(hutchA.cpuMs / podman.cpuMs).toFixed(2)}, peak RSS ${(hutchA.peakTreeRssKb / podman.peakTreeRssKb).toFixed(2)}`);
     }
+    console.log(`  load average (1 min) at the end: ${loadavg()[0]!.toFixed(2)} on ${availableParallelism()} CPUs`);
     if (skopeoUmoci) console.log(`  hutch/(skopeo+umoci) wall time ${(hutchA.wallMs / skopeoUmoci.wallMs).toFixed(2)}`);
     const added = diskAB - diskA;
     console.log(`  second image added ${mb(added)} for an own layer of ${mb(ownLayer.tar.length)} (${added <= ownLayer.tar.length * 1.25 + MB ? 'only its own layer' : 'MORE than its own layer'})`);
