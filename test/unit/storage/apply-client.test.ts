@@ -135,3 +135,24 @@ integration('apply-layer under hutch-runtime userns-exec (as hutch-test) maps ui
   t.true(whiteout.isCharacterDevice());
   t.is(whiteout.rdev, 0);
 });
+
+integration('as hutch-test: an owner outside the subordinate ranges is EIDMAP, ignored in single-id mode', async (t) => {
+  const root = mkdtempSync(join(tmpdir(), 'hutch-userns-'));
+  t.teardown(() => rmSync(root, { recursive: true, force: true }));
+  chownSync(root, 1001, 1001);
+  const blob = gzipSync(makeTar([{ name: 'far', data: 'x', uid: 70_000 }]));
+  const run = async (dir: string, maps: string[], ignoreChownErrors: boolean) => {
+    mkdirSync(join(root, dir));
+    chownSync(join(root, dir), 1001, 1001);
+    const jobJson = JSON.stringify({ target: join(root, dir), lowers: [], layerDigest: DIGEST, compression: 'gzip', ignoreChownErrors });
+    const result = await execa('runuser', ['-u', 'hutch-test', '--', runtime!, 'userns-exec', ...maps, '--', runtime!, 'apply-layer', jobJson], { input: blob, reject: false });
+    return { exitCode: result.exitCode, out: JSON.parse(String(result.stdout)) };
+  };
+  const ranged = await run('ranged', ['--uid-map', '0:1001:1,1:100000:65536', '--gid-map', '0:1001:1,1:100000:65536'], false);
+  t.is(ranged.exitCode, 1);
+  t.like(ranged.out.error, { name: 'HostError', code: 'EIDMAP' });
+  t.regex(ranged.out.error.message, new RegExp(`layer ${DIGEST}: entry \`far\`: uid 70000 / gid 0 is outside the subordinate id ranges`));
+  const single = await run('single', ['--uid-map', '0:1001:1', '--gid-map', '0:1001:1'], true);
+  t.is(single.exitCode, 0);
+  t.is(statSync(join(root, 'single', 'far')).uid, 1001);
+});

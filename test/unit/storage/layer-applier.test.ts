@@ -558,3 +558,12 @@ test('the diff_id covers every byte, also what follows the end-of-archive marker
   t.is(result.diffId, `sha256:${createHash('sha256').update(tar).digest('hex')}`);
   t.is(result.bytes, tar.length);
 });
+
+test('an xattr on a symlink entry never lands on what the symlink points to', async (t) => {
+  const s = sandbox(t);
+  const result = await s.apply(makeTar([{ name: 'l', type: '2', linkname: join(s.sentinel, 'keep'), xattrs: { 'user.evil': 'x' } }]));
+  t.is(native.getxattr(join(s.sentinel, 'keep'), 'user.evil'), null);
+  // user.* cannot be set on a symlink (EPERM): one warning, naming the entry.
+  t.deepEqual(result.warnings, [`layer ${LAYER_DIGEST}: could not set xattr user.evil on \`l\` (a symlink): EPERM`]);
+  s.assertConfined();
+});
