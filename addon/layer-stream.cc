@@ -116,15 +116,18 @@ size_t LayerStream::decompress() {
           return 0;
         }
       } else {
-        // ZstdStream queues unconsumed input itself and emits at most one block per call.
+        // ZstdStream queues unconsumed input itself and, with a budget of one
+        // byte, emits at most one block (ZSTD_DStreamOutSize, 128 KiB) per call.
         auto emit = [&](const uint8_t* p, size_t n) {
+          if (produced + n > cap) throw SysError("zstd decompress", EOVERFLOW, "", "a decoded block is larger than the output buffer");
           memcpy(out + produced, p, n);
           produced += n;
         };
-        bool more = zstd_->step(in_.data() + in_pos_, in_len_ - in_pos_, 1, emit);
+        zstd_->step(in_.data() + in_pos_, in_len_ - in_pos_, 1, emit);
         in_pos_ = in_len_;
         if (produced > 0) return produced;
-        if (!more && in_eof_) {
+        // Nothing more came out and no input is left: the stream must end on a frame boundary.
+        if (in_eof_) {
           zstd_->finish();
           return 0;
         }

@@ -156,3 +156,21 @@ integration('as hutch-test: an owner outside the subordinate ranges is EIDMAP, i
   t.is(single.exitCode, 0);
   t.is(statSync(join(root, 'single', 'far')).uid, 1001);
 });
+
+test('concatenated gzip members and zstd frames are one layer; zero padding after gzip is allowed, garbage is not', async (t) => {
+  const big = makeTar([{ name: 'data', data: createHash('sha512').update('seed').digest().toString('hex').repeat(3000) }, { name: 'etc/hostname', data: 'hutch\n' }]);
+  const cut = 100_000;
+  const cases: Array<[string, Buffer]> = [
+    [OCI_LAYER_GZIP, Buffer.concat([gzipSync(big.subarray(0, cut)), gzipSync(big.subarray(cut)), Buffer.alloc(512)])],
+    [OCI_LAYER_ZSTD, Buffer.concat([zstd(big.subarray(0, cut)), zstd(big.subarray(cut))])],
+  ];
+  for (const [mediaType, blob] of cases) {
+    const root = workdir(t);
+    const result = await apply(job(root, mediaType, blob.length), blob);
+    t.is(result.diffId, sha256(big), mediaType);
+    t.is(readFileSync(join(root, 'diff', 'etc', 'hostname'), 'utf8'), 'hutch\n');
+  }
+  const root = workdir(t);
+  const garbage = Buffer.concat([gzipSync(big), Buffer.from('not gzip')]);
+  await t.throwsAsync(apply(job(root, OCI_LAYER_GZIP, garbage.length), garbage), { instanceOf: InvalidContentError, message: /cannot read the layer data/ });
+});
