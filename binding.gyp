@@ -43,6 +43,7 @@
         "addon/cp-tar.cc",
         "addon/apply-layer.cc",
         "addon/layer-applier.cc",
+        "addon/layer-fs.cc",
         "addon/layer-names.cc",
         "addon/layer-stream.cc",
         "addon/layer-tar.cc",

@@ -1,19 +1,15 @@
 #include "layer-applier.h"
 
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <linux/fs.h>
 #include <poll.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
-#include <unistd.h>
 
 #include <utility>
 
 #include "layer-failure.h"
+#include "layer-fs.h"
 #include "layer-names.h"
 #include "runtime-error.h"
 #include "sys-error.h"
@@ -22,8 +18,6 @@ namespace hutch {
 
 namespace {
 
-constexpr const char* kOpaqueXattr = "user.overlay.opaque";
-constexpr int kDirFlags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
 constexpr size_t kDirCacheMax = 64;
 
 // A problem with one entry; reported as "layer D: entry `p`: <message>".
@@ -33,27 +27,6 @@ struct EntryError : std::runtime_error {
 
 // The applier was told to stop (the layers below failed).
 struct Stopped {};
-
-class Fd {
- public:
-  explicit Fd(int fd = -1) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) close(fd_);
-  }
-  Fd(Fd&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
-  Fd& operator=(Fd&& o) noexcept {
-    if (this != &o) {
-      if (fd_ >= 0) close(fd_);
-      fd_ = std::exchange(o.fd_, -1);
-    }
-    return *this;
-  }
-  int get() const { return fd_; }
-  int release() { return std::exchange(fd_, -1); }
-
- private:
-  int fd_;
-};
 
 std::string join(const std::vector<std::string>& parts, size_t n) {
   std::string s;
@@ -66,118 +39,6 @@ std::string join(const std::vector<std::string>& parts, size_t n) {
 
 bool under(const std::string& path, const std::string& rel) {
   return path == rel || (path.size() > rel.size() && path.compare(0, rel.size(), rel) == 0 && path[rel.size()] == '/');
-}
-
-bool is_whiteout(const struct stat& st) { return S_ISCHR(st.st_mode) && st.st_rdev == 0; }
-
-// lstat of `name` in `dir`; false when there is nothing there.
-bool lstat_at(int dir, const std::string& name, struct stat* st, const std::string& shown) {
-  if (fstatat(dir, name.c_str(), st, AT_SYMLINK_NOFOLLOW) == 0) return true;
-  if (errno == ENOENT) return false;
-  throw SysError("lstat", errno, shown);
-}
-
-// A path that reaches `leaf` through the exact directory `dir` is open on, for
-// the calls that have no *at form (xattrs): /proc resolves the fd itself, and
-// the l* calls never follow `leaf`.
-std::string via_fd(int dir, const std::string& leaf) { return "/proc/self/fd/" + std::to_string(dir) + "/" + leaf; }
-
-bool is_opaque(int dir_fd) {
-  char value[2];
-  ssize_t n = fgetxattr(dir_fd, kOpaqueXattr, value, sizeof value);
-  if (n < 0) {
-    if (errno == ENODATA || errno == EOPNOTSUPP || errno == ERANGE) return false;
-    throw SysError(std::string("fgetxattr ") + kOpaqueXattr, errno);
-  }
-  return n == 1 && value[0] == 'y';
-}
-
-void set_opaque(int dir_fd, const std::string& shown) {
-  if (fsetxattr(dir_fd, kOpaqueXattr, "y", 1, 0) != 0) throw SysError(std::string("setxattr ") + kOpaqueXattr, errno, shown);
-}
-
-void write_all(int fd, const uint8_t* p, size_t n, const std::string& shown) {
-  while (n > 0) {
-    ssize_t w = write(fd, p, n);
-    if (w < 0 && errno == EINTR) continue;
-    if (w < 0) throw SysError("write", errno, shown);
-    p += w;
-    n -= static_cast<size_t>(w);
-  }
-}
-
-// Copies a lower layer's file: a reflink when the filesystem can, else in-kernel copies.
-void copy_contents(int from, int to, const std::string& shown) {
-  if (ioctl(to, FICLONE, from) == 0) return;
-  for (;;) {
-    ssize_t n = copy_file_range(from, nullptr, to, nullptr, 1 << 30, 0);
-    if (n == 0) return;
-    if (n > 0) continue;
-    if (errno == EINTR) continue;
-    if (errno != EXDEV && errno != ENOSYS && errno != EINVAL && errno != EOPNOTSUPP) throw SysError("copy_file_range", errno, shown);
-    break;
-  }
-  uint8_t buf[65536];
-  for (;;) {
-    ssize_t n = read(from, buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) throw SysError("read", errno, shown);
-    if (n == 0) return;
-    write_all(to, buf, static_cast<size_t>(n), shown);
-  }
-}
-
-// Removes the directory `name` in `at` with everything in it, depth first;
-// each directory is opened O_NOFOLLOW from its parent, so no symlink is followed.
-void remove_dir(int at, const std::string& name, const std::string& shown) {
-  Fd fd(openat(at, name.c_str(), kDirFlags));
-  if (fd.get() < 0) throw SysError("open", errno, shown);
-  int list = fcntl(fd.get(), F_DUPFD_CLOEXEC, 0);
-  DIR* d = list >= 0 ? fdopendir(list) : nullptr;
-  if (d == nullptr) throw SysError("opendir", errno, shown);
-  // Listed completely before anything is removed: readdir's position after deletions is unspecified.
-  std::vector<std::pair<std::string, bool>> children;
-  while (struct dirent* e = readdir(d)) {
-    const char* c = e->d_name;
-    if (c[0] == '.' && (c[1] == '\0' || (c[1] == '.' && c[2] == '\0'))) continue;
-    children.emplace_back(c, e->d_type == DT_DIR);
-  }
-  closedir(d);
-  for (const auto& child : children) {
-    const std::string path = shown + "/" + child.first;
-    if (!child.second) {
-      if (unlinkat(fd.get(), child.first.c_str(), 0) == 0) continue;
-      if (errno != EISDIR) throw SysError("unlink", errno, path);
-    }
-    remove_dir(fd.get(), child.first, path);
-  }
-  if (unlinkat(at, name.c_str(), AT_REMOVEDIR) != 0) throw SysError("rmdir", errno, shown);
-}
-
-// Like `du -s -B1`: allocated blocks, each inode once however many links it has, symlinks never followed.
-uint64_t disk_usage(int dir, std::set<std::pair<dev_t, ino_t>>* seen) {
-  uint64_t total = 0;
-  int fd = fcntl(dir, F_DUPFD_CLOEXEC, 0);
-  if (fd < 0) throw SysError("dup", errno);
-  DIR* d = fdopendir(fd);
-  if (d == nullptr) {
-    close(fd);
-    throw SysError("opendir", errno);
-  }
-  while (struct dirent* e = readdir(d)) {
-    const char* n = e->d_name;
-    if (n[0] == '.' && (n[1] == '\0' || (n[1] == '.' && n[2] == '\0'))) continue;
-    struct stat st;
-    if (fstatat(dirfd(d), n, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
-    if (st.st_nlink > 1 && !S_ISDIR(st.st_mode) && !seen->insert({st.st_dev, st.st_ino}).second) continue;
-    total += static_cast<uint64_t>(st.st_blocks) * 512;
-    if (S_ISDIR(st.st_mode)) {
-      Fd sub(openat(dirfd(d), n, kDirFlags));
-      if (sub.get() >= 0) total += disk_usage(sub.get(), seen);
-    }
-  }
-  closedir(d);
-  return total;
 }
 
 }  // namespace
@@ -193,7 +54,7 @@ struct LayerApplier::Found {
 };
 
 LayerApplier::LayerApplier(const ApplyOptions& options) : opt_(options) {
-  root_ = open(opt_.target.c_str(), kDirFlags);
+  root_ = open(opt_.target.c_str(), kLayerDirFlags);
   if (root_ < 0) {
     if (errno == ELOOP || errno == ENOTDIR) {
       throw host_failure("EUNSAFEDIR", "layer target `" + opt_.target + "` is not a directory (a symlink?)", "");
@@ -233,7 +94,7 @@ int LayerApplier::dir_fd(const Parts& parts, size_t n) {
   }
   Fd cur;
   for (size_t i = from; i < n; i++) {
-    int next = openat(cur.get() >= 0 ? cur.get() : base, parts[i].c_str(), kDirFlags);
+    int next = openat(cur.get() >= 0 ? cur.get() : base, parts[i].c_str(), kLayerDirFlags);
     if (next < 0) throw SysError("open", errno, abs(parts, i + 1));
     cur = Fd(next);
   }
@@ -364,7 +225,7 @@ LayerApplier::Found LayerApplier::lookup(const std::vector<int>& layers, const P
         return r;
       }
       if (!S_ISDIR(st.st_mode)) return r;
-      Fd next(openat(dir, parts[i].c_str(), kDirFlags));
+      Fd next(openat(dir, parts[i].c_str(), kLayerDirFlags));
       if (next.get() < 0) throw SysError("open", errno, join(parts, i + 1));
       cur = std::move(next);
       if (is_opaque(cur.get())) stop_below = true;
@@ -523,7 +384,7 @@ void LayerApplier::file(const Parts& parts, const TarEntry& e, TarReader& tar) {
     fd = Fd(openat(dir_fd(parts, n - 1), parts[n - 1].c_str(), kFlags, 0600));
   }
   if (fd.get() < 0) throw SysError("open", errno, shown);
-  tar.body([&](const uint8_t* p, size_t len) { write_all(fd.get(), p, len, shown); });
+  tar.body([&](const uint8_t* p, size_t len) { write_fully(fd.get(), p, len, shown); });
   // Order matters: chown clears setuid/setgid and security.capability, and a
   // write clears them too, so data, then owner, then xattrs, then mode.
   owner(fchown(fd.get(), static_cast<uid_t>(e.uid), static_cast<gid_t>(e.gid)), e.uid, e.gid, shown);
@@ -694,10 +555,7 @@ ApplyOutcome LayerApplier::run(TarReader& tar) {
       in_entry = false;
     }
     apply_dir_times();
-    struct stat st;
-    if (fstat(root_, &st) != 0) throw SysError("stat", errno, opt_.target);
-    std::set<std::pair<dev_t, ino_t>> seen;
-    out_.disk_bytes = static_cast<uint64_t>(st.st_blocks) * 512 + disk_usage(root_, &seen);
+    out_.disk_bytes = disk_usage(root_, opt_.target);
   } catch (const TarFormatError& err) {
     throw invalid_content(layer + ": not a valid tar archive: " + err.what());
   } catch (const BadEntryName& err) {
