@@ -7,7 +7,6 @@
         "addon/lock.cc",
         "addon/memfd.cc",
         "addon/probes.cc",
-        "addon/special-nodes.cc",
         "addon/xattr.cc",
         "addon/zstd.cc"
       ],
@@ -44,7 +43,16 @@
         "addon/attach-input.cc",
         "addon/cp-tar.cc",
         "addon/rootfs-fuse.cc",
-        "addon/rootfs-copy.cc"
+        "addon/rootfs-copy.cc",
+        "addon/apply-layer.cc",
+        "addon/layer-applier.cc",
+        "addon/layer-fs.cc",
+        "addon/layer-names.cc",
+        "addon/layer-stream.cc",
+        "addon/layer-tar.cc",
+        "addon/gunzip.cc",
+        "addon/sha256.cc",
+        "addon/zstd.cc"
       ],
       "defines": ["_GNU_SOURCE"],
       "cflags_cc!": ["-fno-exceptions", "-std=gnu++1y", "-std=gnu++17"],

@@ -12,7 +12,6 @@
 #include "lock.h"
 #include "memfd.h"
 #include "probes.h"
-#include "special-nodes.h"
 #include "sys-error.h"
 #include "xattr.h"
 #include "zstd.h"
@@ -203,26 +202,6 @@ Napi::Value Setxattr(const Napi::CallbackInfo& info) {
   });
 }
 
-Napi::Value MakeWhiteout(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  std::string path;
-  if (!arg_string(info, 0, "path must be a string", path)) return env.Undefined();
-  return guarded(env, [&]() -> Napi::Value {
-    hutch::make_whiteout(path);
-    return env.Undefined();
-  });
-}
-
-Napi::Value MakeFifo(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  std::string path;
-  if (!arg_string(info, 0, "path must be a string", path)) return env.Undefined();
-  return guarded(env, [&]() -> Napi::Value {
-    hutch::make_fifo(path);
-    return env.Undefined();
-  });
-}
-
 Napi::Value Listxattr(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::string path;
@@ -393,8 +372,6 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setxattr", Napi::Function::New(env, Setxattr, "setxattr"));
   exports.Set("listxattr", Napi::Function::New(env, Listxattr, "listxattr"));
   exports.Set("removexattr", Napi::Function::New(env, Removexattr, "removexattr"));
-  exports.Set("makeWhiteout", Napi::Function::New(env, MakeWhiteout, "makeWhiteout"));
-  exports.Set("makeFifo", Napi::Function::New(env, MakeFifo, "makeFifo"));
   exports.Set("flock", Napi::Function::New(env, Flock, "flock"));
   exports.Set("flockAsync", Napi::Function::New(env, FlockAsync, "flockAsync"));
   exports.Set("zstdAvailable", Napi::Function::New(env, ZstdAvailable, "zstdAvailable"));

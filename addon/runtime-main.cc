@@ -28,6 +28,7 @@
 
 #include <algorithm>
 
+#include "apply-layer.h"
 #include "config.h"
 #include "attach-input.h"
 #include "cp.h"
@@ -56,7 +57,8 @@ constexpr const char* kUsage =
     "       hutch-runtime spec [--rootless] [--bundle DIR]\n"
     "       hutch-runtime monitor --bundle DIR --id ID --root DIR --log FILE [--log-max-size BYTES] [--terminal]\n"
     "                     [--stdin] [--restart no|on-failure[:N]|always|unless-stopped] [--exit-command PROG ARG...]\n"
-    "       hutch-runtime rootfs-copy --lower DIR[:DIR...] --dest DIR   (inside userns-exec)\n";
+    "       hutch-runtime rootfs-copy --lower DIR[:DIR...] --dest DIR   (inside userns-exec)\n"
+    "       hutch-runtime apply-layer JOB-JSON   (a layer blob on stdin; run through userns-exec)\n";
 
 struct UsernsExecArgs {
   IdMap uid_map;
@@ -268,6 +270,7 @@ int main(int argc, char** argv) {
     }
     if (legacy) legacy_run(argc, argv);
     if (mode == "monitor") return monitor_main(args);
+    if (mode == "apply-layer") return apply_layer_main(args);
     if (mode == "exec") return exec_main(root.empty() ? default_state_root() : root, args);
     if (mode == "cp") return cp_main(root.empty() ? default_state_root() : root, args);
     if (mode == "rootfs-copy") return rootfs_copy_main(args);

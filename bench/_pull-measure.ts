@@ -1,7 +1,7 @@
 // Wall time and memory of a command and every process it starts, sampled from
-// /proc: getrusage (and `time -v`) only report the largest single process,
-// while a pull is a tree (hutch plus its apply workers, podman plus its helpers).
-import { readFileSync, readdirSync } from 'node:fs';
+// /proc: getrusage (and `time -v`) report only the largest single process's memory,
+// while a pull is a tree (hutch plus its layer appliers, podman plus its helpers).
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { execa } from 'execa';
 import { spawnAsTestUser } from '../test/helpers/test-user.js';
 
@@ -16,11 +16,18 @@ export interface Measurement {
   peakTreePssKb: number;
   /** Highest VmRSS of any single process in the tree. */
   peakSingleRssKb: number;
+  /** User + system CPU time of the whole tree (GNU time: the command and every descendant it waited for). */
+  cpuMs: number;
   stdout: string;
   stderr: string;
 }
 
 const SAMPLE_MS = 40;
+// GNU time prints the tree's CPU times on the last line of stderr; on a shared,
+// loaded machine they say more about the work done than the wall time does
+// (package `time`; without it the CPU time is reported as NaN).
+const TIME = '/usr/bin/time';
+const CPU_LINE = /^HUTCH-BENCH-CPU ([\d.]+) ([\d.]+)$/m;
 
 function children(): Map<number, number[]> {
   const tree = new Map<number, number[]>();
@@ -70,9 +77,10 @@ function sampleTree(root: number): { rss: number; pss: number; single: number } 
 export async function measure(command: string, args: readonly string[], options: { asTestUser: boolean; env?: Record<string, string>; timeoutMs?: number }): Promise<Measurement> {
   const started = process.hrtime.bigint();
   const timeout = options.timeoutMs ?? 240_000;
+  const timed = existsSync(TIME) ? [TIME, '-f', 'HUTCH-BENCH-CPU %U %S', command, ...args] : [command, ...args];
   const child = options.asTestUser
-    ? spawnAsTestUser(command, args, { ...(options.env ? { env: options.env } : {}), timeout })
-    : execa(command, args, { reject: false, env: options.env, timeout, stdin: 'ignore' });
+    ? spawnAsTestUser(timed[0]!, timed.slice(1), { ...(options.env ? { env: options.env } : {}), timeout })
+    : execa(timed[0]!, timed.slice(1), { reject: false, env: options.env, timeout, stdin: 'ignore' });
   let peak = { rss: 0, pss: 0, single: 0 };
   const timer = setInterval(() => {
     if (child.pid === undefined) return;
@@ -82,6 +90,8 @@ export async function measure(command: string, args: readonly string[], options:
   const result = await child;
   clearInterval(timer);
   const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
+  const stderr = String(result.stderr);
+  const cpu = CPU_LINE.exec(stderr);
   return {
     command: [command, ...args].join(' '),
     exitCode: result.exitCode,
@@ -89,8 +99,9 @@ export async function measure(command: string, args: readonly string[], options:
     peakTreeRssKb: peak.rss,
     peakTreePssKb: peak.pss,
     peakSingleRssKb: peak.single,
+    cpuMs: cpu ? (Number(cpu[1]) + Number(cpu[2])) * 1000 : Number.NaN,
     stdout: String(result.stdout),
-    stderr: String(result.stderr),
+    stderr: stderr.replace(CPU_LINE, '').trimEnd(),
   };
 }
 

@@ -73,12 +73,6 @@ export interface NativeAddon {
   /** Removes the attribute; throws ENODATA when it is not set. */
   removexattr(path: string, name: string, options?: XattrOptions): void;
 
-  // Special inodes Node's fs cannot create.
-  /** mknod of an overlayfs whiteout (char device 0/0, mode 0) at `path`, which must not exist. */
-  makeWhiteout(path: string): void;
-  /** mkfifo (mode 0600) at `path`, which must not exist. */
-  makeFifo(path: string): void;
-
   // Locks.
   /** flock(2) on an open fd; returns false when nonBlocking and the lock is held elsewhere. Errors name `fd N`. */
   flock(fd: number, operation: 'shared' | 'exclusive' | 'unlock', nonBlocking?: boolean): boolean;

@@ -1,21 +1,35 @@
-// Runs the apply worker (a separate node process) under the id-mapping plan,
-// so the layer's files get their mapped owners, and streams the compressed
-// layer into it.
-import { fileURLToPath } from 'node:url';
+// Runs the native layer applier (`hutch-runtime apply-layer`, addon/apply-layer.cc)
+// under the id-mapping plan, so the layer's files get their mapped owners, and
+// streams the compressed layer into its stdin. One small single-threaded
+// process per layer: decompression, diff_id and extraction all happen there.
+import { spawn } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
 import { HostError, HutchError, InterruptedError, InvalidContentError } from '../errors.js';
-import type { ApplyJob, ApplyJobResult } from './apply-job.js';
-import type { WorkerError } from './apply-worker.js';
-import { runInUserns, type IdMappingPlan } from './userns.js';
+import { layerCompression } from '../image/media-types.js';
+import { runtimeExecutablePath } from '../native/index.js';
+import type { ApplyJob, ApplyJobError, ApplyJobResult, ApplyLimits } from './apply-job.js';
+import { usernsCommand, type IdMappingPlan } from './userns.js';
 
-/** The node command line that runs the worker: dist/…/apply-worker.js, or the .ts source through tsx in a checkout. */
-function workerCommand(): string[] {
-  const fromSource = import.meta.url.endsWith('.ts');
-  const worker = fileURLToPath(new URL(fromSource ? './apply-worker.ts' : './apply-worker.js', import.meta.url));
-  return fromSource ? ['--import', import.meta.resolve('tsx'), worker] : [worker];
+/** One layer to extract. */
+export interface LayerExtraction {
+  /** Empty diff dir to fill (in the store's tmp/). */
+  target: string;
+  /** Diff dirs of the layers below, topmost first. */
+  lowers: string[];
+  /** The compressed blob's digest, named in every error. */
+  layerDigest: string;
+  mediaType: string;
+  /** Size of the compressed blob (for the ratio cap). */
+  compressedSize: number;
+  /** Single-id mode: chown to unmapped ids is ignored. */
+  ignoreChownErrors?: boolean;
+  limits?: Partial<ApplyLimits>;
 }
 
-function rebuildError(e: WorkerError): HutchError {
+/** Most stderr kept for an error message (the applier writes none unless it crashes). */
+const MAX_STDERR = 64 * 1024;
+
+function rebuildError(e: ApplyJobError): HutchError {
   const options = { hint: e.hint };
   switch (e.name) {
     case 'InvalidContentError':
@@ -29,16 +43,21 @@ function rebuildError(e: WorkerError): HutchError {
   }
 }
 
+interface Exit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  spawnError?: Error;
+}
+
 /**
- * Applies a compressed layer stream per `job` in a worker process; resolves
- * with the worker's result. With `lowersReady`, the layers below may still be
- * in progress: the worker learns on its fd 3 when they are complete (one
- * byte), or that they never will be (EOF, also when this process dies).
+ * Applies a compressed layer stream in an applier process; resolves with its
+ * result. With `lowersReady`, the layers below may still be in progress: the
+ * applier learns on its fd 3 when they are complete (one byte), or that they
+ * never will be (EOF, also when this process dies).
  */
-export async function extractLayer(plan: IdMappingPlan, job: ApplyJob, source: Readable, signal?: AbortSignal, lowersReady?: Promise<void>): Promise<ApplyJobResult> {
-  const pending = lowersReady !== undefined;
+export async function extractLayer(plan: IdMappingPlan, layer: LayerExtraction, source: Readable, signal?: AbortSignal, lowersReady?: Promise<void>): Promise<ApplyJobResult> {
   // The source is usually the registry client's verifying stream: its error (digest or size
-  // mismatch, network) can arrive at any time, even before the worker starts or after it has
+  // mismatch, network) can arrive at any time, even before the applier starts or after it has
   // read everything, so it is recorded from the start and always wins.
   let sourceError: unknown;
   let stdin: Writable | undefined;
@@ -46,43 +65,63 @@ export async function extractLayer(plan: IdMappingPlan, job: ApplyJob, source: R
     sourceError = err;
     stdin?.destroy();
   });
-  const { subprocess: child } = await runInUserns(plan, process.execPath, [...workerCommand(), JSON.stringify({ ...job, lowersPending: pending })], {
-    stdin: 'pipe',
-    signal,
-    controlPipe: pending,
+  const job: ApplyJob = {
+    target: layer.target,
+    lowers: layer.lowers,
+    layerDigest: layer.layerDigest,
+    compression: layerCompression(layer.mediaType, `layer ${layer.layerDigest}`),
+    ...(layer.compressedSize > 0 ? { compressedSize: layer.compressedSize } : {}),
+    ...(layer.ignoreChownErrors ? { ignoreChownErrors: true } : {}),
+    ...(layer.limits ? { limits: layer.limits } : {}),
+    ...(lowersReady ? { lowersPending: true } : {}),
+  };
+  const [file, ...args] = usernsCommand(plan, runtimeExecutablePath(), ['apply-layer', JSON.stringify(job)]);
+  const child = spawn(file!, args, { stdio: ['pipe', 'pipe', 'pipe', lowersReady ? 'pipe' : 'ignore'] });
+  const exited = new Promise<Exit>((resolve) => {
+    child.once('error', (spawnError) => resolve({ code: null, signal: null, spawnError }));
+    child.once('close', (code, sig) => resolve({ code, signal: sig }));
   });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
+    if (stderr.length < MAX_STDERR) stderr += chunk;
+  });
+  const kill = () => child.kill('SIGTERM');
+  signal?.addEventListener('abort', kill, { once: true });
+  if (signal?.aborted) kill();
   if (lowersReady) {
     const control = child.stdio[3] as Writable;
-    // EPIPE when the worker has finished before the lowers did.
+    // EPIPE when the applier has finished before the lowers did.
     control.on('error', () => undefined);
     lowersReady.then(
       () => control.end(Buffer.from('r')),
       () => control.destroy(),
     );
     signal?.addEventListener('abort', () => control.destroy(), { once: true });
-    void child.finally(() => control.destroy());
+    void exited.finally(() => control.destroy());
   }
   stdin = child.stdin!;
   if (sourceError) stdin.destroy();
-  // EPIPE when the worker stops early on bad content: its own report says why.
+  // EPIPE when the applier stops early on bad content: its own report says why.
   stdin.on('error', () => undefined);
   source.pipe(stdin);
-  const result = await child;
+  const exit = await exited;
+  signal?.removeEventListener('abort', kill);
   source.unpipe(stdin);
   if (sourceError) throw sourceError;
-  if (signal?.aborted) throw new InterruptedError(`applying layer ${job.layerDigest} interrupted`);
-  const stdout = String(result.stdout).trim();
-  const last = stdout.split('\n').at(-1) ?? '';
-  let parsed: (ApplyJobResult & { error?: undefined }) | { error: WorkerError } | undefined;
+  if (signal?.aborted) throw new InterruptedError(`applying layer ${layer.layerDigest} interrupted`);
+  const last = stdout.trim().split('\n').at(-1) ?? '';
+  let parsed: (ApplyJobResult & { error?: undefined }) | { error: ApplyJobError } | undefined;
   try {
     parsed = last ? JSON.parse(last) : undefined;
   } catch {
     parsed = undefined;
   }
   if (parsed?.error) throw rebuildError(parsed.error);
-  if (result.exitCode !== 0 || !parsed) {
-    const stderr = String(result.stderr).trim();
-    throw new HostError('EAPPLYWORKER', `the layer apply worker for ${job.layerDigest} failed (${result.exitCode === undefined ? result.signal ?? result.shortMessage : `exit status ${result.exitCode}`})${stderr ? `: ${stderr}` : ''}`, {
+  if (exit.code !== 0 || !parsed) {
+    const how = exit.spawnError ? exit.spawnError.message : exit.code === null ? `killed by ${exit.signal}` : `exit status ${exit.code}`;
+    throw new HostError('EAPPLYLAYER', `the layer applier for ${layer.layerDigest} failed (${how})${stderr.trim() ? `: ${stderr.trim()}` : ''}`, {
       hint: 'check that user namespaces work for your user (`hutch info`)',
     });
   }

@@ -11,7 +11,7 @@ import { HutchError, InvalidContentError, NotFoundError, fromNodeError } from '.
 import { digestToPathComponent, digestToRelativePath, verifyBytes } from '../image/digest.js';
 import { log } from '../log.js';
 import { extractLayer } from './apply-client.js';
-import type { ApplyLimits } from './layer-applier.js';
+import type { ApplyLimits } from './apply-job.js';
 import { fsyncDir, writeFileAtomic } from './atomic-file.js';
 import { lockFile, tryLockFile, type FileLock } from './file-lock.js';
 import { planIdMapping, removeTree, type IdMappingPlan } from './userns.js';

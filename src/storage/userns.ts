@@ -91,6 +91,12 @@ export function hostIdFor(map: readonly IdMapping[], id: number): number | null 
   return null;
 }
 
+/** The argv that runs `program args` as container uid 0 under `plan`: through `hutch-runtime userns-exec`, or directly as root. */
+export function usernsCommand(plan: IdMappingPlan, program: string, args: readonly string[]): string[] {
+  if (plan.mode === 'direct') return [program, ...args];
+  return [runtimeExecutablePath(), 'userns-exec', '--uid-map', formatIdMap(plan.uidMap), '--gid-map', formatIdMap(plan.gidMap), '--', program, ...args];
+}
+
 /** Options for a command run under the plan. */
 export interface UsernsCommandOptions {
   /** 'pipe' to write the command's stdin through the returned process (default 'ignore'). */
@@ -121,9 +127,8 @@ export async function runInUserns(plan: IdMappingPlan, program: string, args: re
   const { execa } = await import('execa');
   const stdio: UsernsExecaOptions['stdio'] = [options.stdin ?? 'ignore', 'pipe', 'pipe', ...(options.controlPipe ? (['pipe'] as const) : [])];
   const common: UsernsExecaOptions = { reject: false, stdio, cancelSignal: options.signal, env: options.env };
-  if (plan.mode === 'direct') return { subprocess: execa(program, args, common) };
-  const argv = ['userns-exec', '--uid-map', formatIdMap(plan.uidMap), '--gid-map', formatIdMap(plan.gidMap), '--', program, ...args];
-  return { subprocess: execa(runtimeExecutablePath(), argv, common) };
+  const [file, ...argv] = usernsCommand(plan, program, args);
+  return { subprocess: execa(file!, argv, common) };
 }
 
 /**
@@ -133,8 +138,7 @@ export async function runInUserns(plan: IdMappingPlan, program: string, args: re
  * execa (about a hundred modules) would cost more than the removal itself.
  */
 export async function removeTree(plan: IdMappingPlan, path: string): Promise<void> {
-  const rmArgs = ['/bin/rm', '-rf', '--one-file-system', '--', path];
-  const [file, ...args] = plan.mode === 'direct' ? rmArgs : [runtimeExecutablePath(), 'userns-exec', '--uid-map', formatIdMap(plan.uidMap), '--gid-map', formatIdMap(plan.gidMap), '--', ...rmArgs];
+  const [file, ...args] = usernsCommand(plan, '/bin/rm', ['-rf', '--one-file-system', '--', path]);
   const outcome = await new Promise<string | null>((resolve) => {
     const child = spawn(file!, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';

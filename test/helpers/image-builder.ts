@@ -46,6 +46,8 @@ export interface LayerSpec {
   mediaType?: string;
   /** Omits the two zero blocks that end a tar stream. */
   noTrailer?: boolean;
+  /** Replaces the compressed blob (the descriptor's digest and size describe the replacement): truncated or hand-made streams. */
+  blob?: (compressed: Buffer) => Buffer;
 }
 
 /** The runtime part of an image config (image-spec config.md `config`). */
@@ -174,7 +176,8 @@ export async function buildImage(spec: ImageSpec): Promise<BuiltImage> {
   for (const layer of spec.layers) {
     const tar = layerTar(layer);
     const compression = layer.compression ?? 'gzip';
-    const bytes = await compress(tar, compression);
+    const compressed = await compress(tar, compression);
+    const bytes = layer.blob ? layer.blob(compressed) : compressed;
     layers.push({ digest: sha256Digest(bytes), diffId: sha256Digest(tar), mediaType: layer.mediaType ?? types.layer[compression], bytes, tar });
   }
   const platform: Platform = { ...hostPlatform(), ...pick(spec, ['architecture', 'os', 'variant']) };

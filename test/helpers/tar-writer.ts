@@ -1,6 +1,6 @@
 // A minimal ustar + PAX tar writer for test images. It is written from the
 // POSIX pax/ustar format description (IEEE Std 1003.1, "pax" utility) and shares
-// no code with node-tar, so the layer parser under test is never checked
+// no code with the native layer parser (addon/layer-tar.cc), so the parser under test is never checked
 // against its own writer. It writes exactly what it is told: no name
 // normalisation, so attack tests can emit `../x`, `/abs` or NUL-free garbage.
 

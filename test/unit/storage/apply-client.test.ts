@@ -4,14 +4,13 @@ import { chownSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync,
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import test from 'ava';
 import { execa } from 'execa';
 import { InvalidContentError } from '../../../src/errors.js';
 import { OCI_LAYER_GZIP, OCI_LAYER_TAR, OCI_LAYER_ZSTD } from '../../../src/image/media-types.js';
 import { runtimeExecutablePath } from '../../../src/native/index.js';
-import { runApplyJob, type ApplyJob } from '../../../src/storage/apply-job.js';
+import { extractLayer, type LayerExtraction } from '../../../src/storage/apply-client.js';
 import { formatIdMap, planIdMapping } from '../../../src/storage/userns.js';
 import { makeTar } from './_tar.js';
 
@@ -31,8 +30,13 @@ function workdir(t: { teardown(fn: () => void): void }): string {
   return root;
 }
 
-function job(root: string, mediaType: string, compressedSize?: number): ApplyJob {
+function job(root: string, mediaType: string, compressedSize = 0): LayerExtraction {
   return { target: join(root, 'diff'), lowers: [], layerDigest: DIGEST, mediaType, compressedSize };
+}
+
+/** Extracts `blob` as root, with the image's own owners (no user namespace). */
+function apply(layer: LayerExtraction, blob: Buffer) {
+  return extractLayer({ mode: 'direct' }, layer, Readable.from([blob]));
 }
 
 const TAR = makeTar([{ name: 'etc/hostname', data: 'hutch\n' }, { name: 'bin/', type: '5' }]);
@@ -45,7 +49,7 @@ for (const [mediaType, encode] of [
   test(`applies ${mediaType} and reports the diff_id of the uncompressed tar`, async (t) => {
     const root = workdir(t);
     const blob = encode(TAR);
-    const result = await runApplyJob(job(root, mediaType, blob.length), Readable.from([blob]));
+    const result = await apply(job(root, mediaType, blob.length), blob);
     t.is(result.diffId, sha256(TAR));
     t.is(result.bytes, TAR.length);
     t.is(result.entries, 2);
@@ -62,7 +66,7 @@ test('truncated gzip and zstd streams are refused', async (t) => {
   ] as const) {
     const root = workdir(t);
     const cut = blob.subarray(0, Math.floor(blob.length / 2));
-    await t.throwsAsync(runApplyJob(job(root, mediaType, blob.length), Readable.from([cut])), { instanceOf: InvalidContentError, message: new RegExp(`layer ${DIGEST}`) });
+    await t.throwsAsync(apply(job(root, mediaType, blob.length), cut), { instanceOf: InvalidContentError, message: new RegExp(`layer ${DIGEST}`) });
   }
 });
 
@@ -75,18 +79,18 @@ test('a media type contradicted by the magic bytes is refused', async (t) => {
   ];
   for (const [mediaType, blob, message] of cases) {
     const root = workdir(t);
-    await t.throwsAsync(runApplyJob(job(root, mediaType, blob.length), Readable.from([blob])), { instanceOf: InvalidContentError, message });
+    await t.throwsAsync(apply(job(root, mediaType, blob.length), blob), { instanceOf: InvalidContentError, message });
     t.false(existsSync(join(root, 'diff', 'etc')), 'nothing applied');
   }
   const root = workdir(t);
-  await t.throwsAsync(runApplyJob(job(root, 'application/vnd.oci.image.config.v1+json'), Readable.from([TAR])), { instanceOf: InvalidContentError, message: /not a known layer type/ });
+  await t.throwsAsync(apply(job(root, 'application/vnd.oci.image.config.v1+json'), TAR), { instanceOf: InvalidContentError, message: /not a known layer type/ });
 });
 
 test('a decompression bomb is stopped by the ratio cap', async (t) => {
   const root = workdir(t);
   const bomb = gzipSync(makeTar([{ name: 'zeros', data: Buffer.alloc(8 * 1024 * 1024) }]), { level: 9 });
-  const jobWithLimits: ApplyJob = { ...job(root, OCI_LAYER_GZIP, bomb.length), limits: { ratioFloor: 1024 * 1024 } };
-  await t.throwsAsync(runApplyJob(jobWithLimits, Readable.from([bomb])), { instanceOf: InvalidContentError, message: /200 times the compressed size/ });
+  const jobWithLimits: LayerExtraction = { ...job(root, OCI_LAYER_GZIP, bomb.length), limits: { ratioFloor: 1024 * 1024 } };
+  await t.throwsAsync(apply(jobWithLimits, bomb), { instanceOf: InvalidContentError, message: /200 times the compressed size/ });
 });
 
 const runtime = (() => {
@@ -98,9 +102,9 @@ const runtime = (() => {
 })();
 const hasTestUser = spawnSync('id', ['-u', 'hutch-test']).stdout?.toString().trim() === '1001';
 const integration = runtime && hasTestUser && process.getuid?.() === 0 ? test : test.skip;
-if (!runtime || !hasTestUser) console.warn('SKIP apply-worker userns test: needs build/Release/hutch-runtime and the hutch-test user');
+if (!runtime || !hasTestUser) console.warn('SKIP apply-layer userns test: needs build/Release/hutch-runtime and the hutch-test user');
 
-integration('the apply worker under hutch-runtime userns-exec (as hutch-test) maps uid 1000 to 100999', async (t) => {
+integration('apply-layer under hutch-runtime userns-exec (as hutch-test) maps uid 1000 to 100999', async (t) => {
   const root = mkdtempSync(join(tmpdir(), 'hutch-userns-'));
   t.teardown(() => rmSync(root, { recursive: true, force: true }));
   chownSync(root, 1001, 1001);
@@ -111,9 +115,9 @@ integration('the apply worker under hutch-runtime userns-exec (as hutch-test) ma
   const plan = await planIdMapping({ uid: 1001, gid: 1001, userName: 'hutch-test' });
   t.is(plan.mode, 'userns');
   if (plan.mode !== 'userns') return;
-  const worker = fileURLToPath(new URL('../../../src/storage/apply-worker.ts', import.meta.url));
-  const jobJson = JSON.stringify({ ...job(root, OCI_LAYER_GZIP, blob.length) });
-  const result = await execa('runuser', ['-u', 'hutch-test', '--', runtime!, 'userns-exec', '--uid-map', formatIdMap(plan.uidMap), '--gid-map', formatIdMap(plan.gidMap), '--', process.execPath, '--import', import.meta.resolve('tsx'), worker, jobJson], {
+  // The contract as apply-client.ts uses it: the job as JSON, the blob on stdin, one JSON line out.
+  const jobJson = JSON.stringify({ target: join(root, 'diff'), lowers: [], layerDigest: DIGEST, compression: 'gzip', compressedSize: blob.length });
+  const result = await execa('runuser', ['-u', 'hutch-test', '--', runtime!, 'userns-exec', '--uid-map', formatIdMap(plan.uidMap), '--gid-map', formatIdMap(plan.gidMap), '--', runtime!, 'apply-layer', jobJson], {
     input: blob,
     reject: false,
   });
@@ -130,4 +134,43 @@ integration('the apply worker under hutch-runtime userns-exec (as hutch-test) ma
   const whiteout = lstatSync(join(root, 'diff', 'gone'));
   t.true(whiteout.isCharacterDevice());
   t.is(whiteout.rdev, 0);
+});
+
+integration('as hutch-test: an owner outside the subordinate ranges is EIDMAP, ignored in single-id mode', async (t) => {
+  const root = mkdtempSync(join(tmpdir(), 'hutch-userns-'));
+  t.teardown(() => rmSync(root, { recursive: true, force: true }));
+  chownSync(root, 1001, 1001);
+  const blob = gzipSync(makeTar([{ name: 'far', data: 'x', uid: 70_000 }]));
+  const run = async (dir: string, maps: string[], ignoreChownErrors: boolean) => {
+    mkdirSync(join(root, dir));
+    chownSync(join(root, dir), 1001, 1001);
+    const jobJson = JSON.stringify({ target: join(root, dir), lowers: [], layerDigest: DIGEST, compression: 'gzip', ignoreChownErrors });
+    const result = await execa('runuser', ['-u', 'hutch-test', '--', runtime!, 'userns-exec', ...maps, '--', runtime!, 'apply-layer', jobJson], { input: blob, reject: false });
+    return { exitCode: result.exitCode, out: JSON.parse(String(result.stdout)) };
+  };
+  const ranged = await run('ranged', ['--uid-map', '0:1001:1,1:100000:65536', '--gid-map', '0:1001:1,1:100000:65536'], false);
+  t.is(ranged.exitCode, 1);
+  t.like(ranged.out.error, { name: 'HostError', code: 'EIDMAP' });
+  t.regex(ranged.out.error.message, new RegExp(`layer ${DIGEST}: entry \`far\`: uid 70000 / gid 0 is outside the subordinate id ranges`));
+  const single = await run('single', ['--uid-map', '0:1001:1', '--gid-map', '0:1001:1'], true);
+  t.is(single.exitCode, 0);
+  t.is(statSync(join(root, 'single', 'far')).uid, 1001);
+});
+
+test('concatenated gzip members and zstd frames are one layer; zero padding after gzip is allowed, garbage is not', async (t) => {
+  const big = makeTar([{ name: 'data', data: createHash('sha512').update('seed').digest().toString('hex').repeat(3000) }, { name: 'etc/hostname', data: 'hutch\n' }]);
+  const cut = 100_000;
+  const cases: Array<[string, Buffer]> = [
+    [OCI_LAYER_GZIP, Buffer.concat([gzipSync(big.subarray(0, cut)), gzipSync(big.subarray(cut)), Buffer.alloc(512)])],
+    [OCI_LAYER_ZSTD, Buffer.concat([zstd(big.subarray(0, cut)), zstd(big.subarray(cut))])],
+  ];
+  for (const [mediaType, blob] of cases) {
+    const root = workdir(t);
+    const result = await apply(job(root, mediaType, blob.length), blob);
+    t.is(result.diffId, sha256(big), mediaType);
+    t.is(readFileSync(join(root, 'diff', 'etc', 'hostname'), 'utf8'), 'hutch\n');
+  }
+  const root = workdir(t);
+  const garbage = Buffer.concat([gzipSync(big), Buffer.from('not gzip')]);
+  await t.throwsAsync(apply(job(root, OCI_LAYER_GZIP, garbage.length), garbage), { instanceOf: InvalidContentError, message: /cannot read the layer data/ });
 });
