@@ -41,7 +41,8 @@
         "addon/exec.cc",
         "addon/cp.cc",
         "addon/attach-input.cc",
-        "addon/cp-tar.cc"
+        "addon/cp-tar.cc",
+        "addon/cgroup.cc"
       ],
       "defines": ["_GNU_SOURCE"],
       "cflags_cc!": ["-fno-exceptions", "-std=gnu++1y", "-std=gnu++17"],

@@ -1,6 +1,6 @@
 // The human-readable form of `hutch info`: the report's groups as aligned
 // "label: value" lines.
-import { isDelegated, type CgroupDirReport } from './cgroup.js';
+import { cgroupProblem, containerParent, LIMIT_CONTROLLERS, type CgroupDirReport } from './cgroup.js';
 import type { IdToolReport } from './id-tools.js';
 import type { ProbeOutcome } from './probes.js';
 import type { HostReport } from './report.js';
@@ -94,10 +94,12 @@ function sections(r: HostReport): Section[] {
       ['slirp4netns', r.network.slirp4netns ?? 'not installed'],
     ]],
     ['cgroups', [
-      ['version', r.cgroups.version],
+      ['version', `${r.cgroups.version}${r.cgroups.mount ? ` (cgroup2 at ${r.cgroups.mount})` : ''}`],
       ['current cgroup', cgroupDir(r.cgroups.current)],
+      ['containers in', cgroupDir(containerParent(r.cgroups))],
       ['user@.service', cgroupDir(r.cgroups.userService)],
-      ['delegated', !r.user.rootless ? 'yes (root)' : isDelegated(r.cgroups.current) ? 'yes' : 'no (resource limits unavailable)'],
+      ['pause', cgroupProblem(r.cgroups, []) === null ? 'yes (cgroup v2 freezer)' : 'no (no delegated cgroup v2 subtree)'],
+      ['resource limits', cgroupProblem(r.cgroups, Object.values(LIMIT_CONTROLLERS)) === null ? 'yes (cpu, memory, pids)' : 'no (controllers not delegated)'],
     ]],
   ];
 }
