@@ -16,6 +16,7 @@
 #include "cgroup-remove.h"
 #include "json.h"
 #include "runtime-error.h"
+#include "state.h"
 
 namespace hutch {
 
@@ -124,22 +125,8 @@ std::vector<std::string> split_words(const std::string& text) {
 }
 
 std::string read_text(const std::string& path) {
-  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) throw sys_error("cgroup: open", path, errno);
   std::string out;
-  char buf[4096];
-  for (;;) {
-    ssize_t n = read(fd, buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      int err = errno;
-      close(fd);
-      throw sys_error("cgroup: read", path, err);
-    }
-    if (n == 0) break;
-    out.append(buf, static_cast<size_t>(n));
-  }
-  close(fd);
+  if (!read_small_file(path, &out)) throw sys_error("cgroup: open", path, ENOENT);
   return out;
 }
 

@@ -204,9 +204,18 @@ int exec_main(const std::string& root, const std::vector<std::string>& args) {
     int err = errno;
     close(procs);
     if (n != static_cast<ssize_t>(pid.size())) {
-      kill(child, SIGKILL);
-      waitpid(child, nullptr, 0);
-      throw RuntimeError("exec: write " + pid + " to `" + r.cgroup_dir + "/cgroup.procs`: " + errno_text(n < 0 ? err : EIO));
+      // Moving needs write access to cgroup.procs of the lowest cgroup that
+      // holds both ours and the container's: from outside its delegated
+      // subtree that is not ours. A process may escape limits never, the
+      // freezer only with a warning.
+      const std::string failed = "write " + pid + " to `" + r.cgroup_dir + "/cgroup.procs`: " + errno_text(n < 0 ? err : EIO);
+      const std::string where = "run exec from inside the same delegated cgroup v2 subtree (e.g. `systemd-run --user --scope`)";
+      if (!c.cgroup.files.empty()) {
+        kill(child, SIGKILL);
+        waitpid(child, nullptr, 0);
+        throw RuntimeError("exec: the process must join the container's cgroup, which has limits, but " + failed + "; " + where);
+      }
+      print_error("warning: exec: the process runs outside the container's cgroup (" + failed + "), so pause will not freeze it; " + where);
     }
     char joined = kMsgCgroupJoined;
     send(sv[0], &joined, 1, MSG_NOSIGNAL);
