@@ -1,6 +1,6 @@
 // The human-readable form of `hutch info`: the report's groups as aligned
 // "label: value" lines.
-import { cgroupProblem, containerParent, LIMIT_CONTROLLERS, type CgroupDirReport } from './cgroup.js';
+import { cgroupProblem, containerParent, LIMIT_CONTROLLERS, type CgroupDirReport, type CgroupReport } from './cgroup.js';
 import type { IdToolReport } from './id-tools.js';
 import type { ProbeOutcome } from './probes.js';
 import type { HostReport } from './report.js';
@@ -52,6 +52,11 @@ function cgroupDir(d: CgroupDirReport | null): string {
   return `${d.path} (${d.writable ? 'writable' : 'not writable'}; ${controllers})`;
 }
 
+function yesOrWhyNot(report: CgroupReport, controllers: string[], yes: string): string {
+  const found = cgroupProblem(report, controllers);
+  return found === null ? yes : `no: ${found.problem}`;
+}
+
 function sections(r: HostReport): Section[] {
   const { sysctls } = r.namespaces;
   const fuse = r.runtime.fuseOverlayfs;
@@ -98,8 +103,8 @@ function sections(r: HostReport): Section[] {
       ['current cgroup', cgroupDir(r.cgroups.current)],
       ['containers in', cgroupDir(containerParent(r.cgroups))],
       ['user@.service', cgroupDir(r.cgroups.userService)],
-      ['pause', cgroupProblem(r.cgroups, []) === null ? 'yes (cgroup v2 freezer)' : 'no (no delegated cgroup v2 subtree)'],
-      ['resource limits', cgroupProblem(r.cgroups, Object.values(LIMIT_CONTROLLERS)) === null ? 'yes (cpu, memory, pids)' : 'no (controllers not delegated)'],
+      ['pause', yesOrWhyNot(r.cgroups, [], 'yes (cgroup v2 freezer)')],
+      ['resource limits', yesOrWhyNot(r.cgroups, Object.values(LIMIT_CONTROLLERS), 'yes (cpu, memory, pids)')],
     ]],
   ];
 }

@@ -5,7 +5,7 @@
 // transition without changing anything (runtime-spec: a failed operation
 // leaves the state as if it were never attempted).
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CannotInvokeError, CommandNotFoundError, HutchError, NotFoundError, UsageError } from '../errors.js';
@@ -15,7 +15,7 @@ import { ensurePrivateDir } from '../paths.js';
 import { writeFileAtomic } from '../storage/atomic-file.js';
 import type { Store } from '../storage/store.js';
 import { containerPaths, findContainer, listContainers, removeContainerFiles, requireContainer, type ContainerRecord } from './container-store.js';
-import { readContainerState, type ContainerState, type ExitFile, type MonitorFile, type PersistedExit, type StateLocation } from './container-state.js';
+import { readContainerState, type ContainerState, type ExitFile, type ForegroundRuntimeState, type MonitorFile, type PersistedExit, type StateLocation } from './container-state.js';
 import { formatRestartPolicy, type RestartPolicy } from './restart-policy.js';
 
 /** An illegal transition: the container is in a state the verb cannot act on (podman's "container state improper"). */
@@ -270,7 +270,20 @@ export async function removeContainer(store: Store, paths: HutchPaths, record: C
   // The monitor writes its exit record after the container ends: let it finish before its files go.
   await waitMonitorGone(paths, record.id);
   await deleteRuntimeState(paths, record.id, true);
+  removeForegroundCgroup(paths, record.id);
   await removeContainerFiles(store, record.id);
+}
+
+// A foreground runtime killed before it removed its container's cgroup
+// (its init died with it) leaves the cgroup behind, empty: it goes here.
+function removeForegroundCgroup(paths: HutchPaths, id: string): void {
+  const cgroupDir = readJsonFile<ForegroundRuntimeState>(join(paths.runroot, id, 'state.json'))?.cgroupDir;
+  if (cgroupDir === undefined) return;
+  try {
+    rmdirSync(cgroupDir);
+  } catch {
+    // Already gone (the runtime removed it), or still in use: not ours to force.
+  }
 }
 
 // podman rm -f of a paused container: SIGKILL, then thawed (SIGKILL ends

@@ -5,7 +5,7 @@
 // the freezer, stop/kill/rm of a paused container, exec and foreground runs,
 // removal by the monitor, resource limits where the controllers reach the
 // subtree; and, outside a delegated subtree, the refusals naming what is missing.
-import { readFile } from 'node:fs/promises';
+import { access, readdir, readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import anyTest, { type ImplementationFn, type TestFn } from 'ava';
 import { spawnHutch, hutch, type HutchOptions } from '../helpers/installed-cli.js';
@@ -179,6 +179,34 @@ delegated('a foreground run has its cgroup too: another command pauses it; it go
   t.deepEqual(await cg.containerCgroups(), [], 'the runtime removed the cgroup after the container exited');
 });
 
+/** Pids of the live children of `pid` (from /proc/PID/stat field 4). */
+async function childrenOf(pid: number): Promise<number[]> {
+  const found: number[] = [];
+  for (const name of await readdir('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    const stat = await readFile(`/proc/${name}/stat`, 'utf8').catch(() => '');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (Number(fields[1]) === pid && fields[0] !== 'Z') found.push(Number(name));
+  }
+  return found;
+}
+
+delegated('a foreground runtime killed outright cannot remove its container\'s cgroup: rm does', async (t) => {
+  const { image } = t.context;
+  const cg = await cgroupFor(t);
+  const { subprocess } = await spawnHutch(['run', '--name', 'fg-killed', image.ref, 'sleep', '1000'], { store: image.store, cgroup: cg.session, timeout: 120_000 });
+  await eventually('the foreground container running', () => psRows(image), (rows) => rows.some((r) => r.name === 'fg-killed' && r.status.startsWith('Up')));
+  const [dir] = await cg.containerCgroups();
+  const [runtime] = await childrenOf(subprocess.pid!);
+  process.kill(runtime!, 'SIGKILL');
+  await subprocess;
+  // Its init had PR_SET_PDEATHSIG: it died with the runtime.
+  await eventually('the container no longer up', () => psRows(image), (rows) => !rows.some((r) => r.name === 'fg-killed' && r.status.startsWith('Up')));
+  t.true(await access(dir!).then(() => true, () => false), 'nothing removed it yet');
+  await okIn(image, cg, ['rm', '-f', 'fg-killed']);
+  t.deepEqual(await cg.containerCgroups(), []);
+});
+
 delegated('the monitor removes the cgroup of a container that ended by itself, after its restarts', async (t) => {
   const { image } = t.context;
   const cg = await cgroupFor(t);
@@ -214,6 +242,7 @@ when(noControllers)('--memory, --memory-swap, --cpus and --pids-limit are writte
   if (swap !== null) t.is(swap, String(32 * 1024 * 1024), 'memory.swap.max is the swap part of --memory-swap');
   t.is(await file('cpu.max'), '50000 100000');
   t.is(await file('pids.max'), '8');
+  t.like((await inspect(image, id)).HostConfig, { Memory: 64 * 1024 * 1024, MemorySwap: 96 * 1024 * 1024, NanoCpus: 500_000_000, PidsLimit: 8 } as object);
   const forks = await hutch(['exec', id, 'sh', '-c', 'for i in 1 2 3 4 5 6 7 8 9 10; do sleep 100 & done; wait'], { store: image.store });
   t.not(forks.exitCode, 0);
   t.regex(forks.stderr, /fork|Resource temporarily unavailable/i);
