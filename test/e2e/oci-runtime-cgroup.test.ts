@@ -182,10 +182,11 @@ when(noPids)('pids.limit is written and enforced', async (t) => {
   t.deepEqual(await cg.containerCgroups(), []);
 });
 
+// The shell creates the file before the command writes it: wait for a whole line.
 async function waitForFile(path: string): Promise<void> {
   for (let i = 0; i < 200; i++) {
-    if (await exists(path)) return;
+    if ((await readFile(path, 'utf8').catch(() => '')).endsWith('\n')) return;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  throw new Error(`${path} never appeared`);
+  throw new Error(`${path} never got a line`);
 }
