@@ -52,7 +52,8 @@
         "addon/layer-tar.cc",
         "addon/gunzip.cc",
         "addon/sha256.cc",
-        "addon/zstd.cc"
+        "addon/zstd.cc",
+        "addon/cgroup.cc"
       ],
       "defines": ["_GNU_SOURCE"],
       "cflags_cc!": ["-fno-exceptions", "-std=gnu++1y", "-std=gnu++17"],

@@ -344,6 +344,7 @@ void parse_linux(const JsonValue& l, Config& c) {
     c.has_seccomp = true;
     parse_seccomp(*s, c.seccomp);
   }
+  parse_cgroup_spec(l.get("cgroupsPath"), l.get("resources"), &c.cgroup);
 }
 
 }  // namespace

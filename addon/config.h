@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "cgroup.h"
 #include "hooks.h"
 #include "idmap.h"
 #include "namespaces.h"
@@ -109,6 +110,7 @@ struct Config {
   std::string rootfs_propagation;
   bool has_seccomp = false;
   SeccompSpec seccomp;
+  CgroupSpec cgroup;  // linux.cgroupsPath, linux.resources
   std::map<std::string, std::string> annotations;
   OverlaySpec overlay;
   Hooks hooks;

@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cgroup.h"
 #include "config.h"
 #include "process.h"
 #include "pty.h"
@@ -25,6 +26,7 @@ namespace hutch {
 
 namespace {
 
+constexpr char kMsgCgroupJoined = 'G';
 constexpr char kMsgPtyMaster = 'T';
 constexpr char kMsgError = 'E';
 
@@ -123,12 +125,17 @@ int exec_main(const std::string& root, const std::vector<std::string>& args) {
   p.terminal = a.tty;
   SeccompFilter* filter = c.has_seccomp ? prepare_seccomp(c.seccomp) : nullptr;
 
+  // The process joins the container's cgroup (its limits, its freezer):
+  // cgroup.procs is opened while the host's hierarchy is still visible, and
+  // the cgroup namespace is entered by the child once it is in that cgroup.
+  const int procs = r.cgroup_dir.empty() ? -1 : open_cgroup_procs(r.cgroup_dir);
   // setns through the pidfd (Linux 5.8) enters every namespace at once, the
   // user namespace first, atomically: no /proc/<pid>/ns path can be swapped.
   int flags = 0;
   for (const NamespaceSpec& ns : c.namespaces) flags |= ns.flag;
+  const bool late_cgroupns = procs >= 0 && (flags & CLONE_NEWCGROUP) != 0;
+  if (late_cgroupns) flags &= ~CLONE_NEWCGROUP;
   if (setns(pidfd, flags) != 0) throw sys_error_plain("setns pidfd " + std::to_string(r.pid) + " " + namespace_flag_names(flags), errno);
-  close(pidfd);
 
   sigset_t old_mask;
   block_supervised_signals(&old_mask);
@@ -142,6 +149,13 @@ int exec_main(const std::string& root, const std::vector<std::string>& args) {
     close(sv[0]);
     try {
       if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0) throw sys_error_plain("prctl PR_SET_PDEATHSIG", errno);
+      if (procs >= 0) {
+        char joined = 0;
+        if (recv(sv[1], &joined, 1, 0) != 1 || joined != kMsgCgroupJoined) _exit(kExitRuntimeError);
+        close(procs);
+      }
+      if (late_cgroupns && setns(pidfd, CLONE_NEWCGROUP) != 0) throw sys_error_plain("setns pidfd " + std::to_string(r.pid) + " CLONE_NEWCGROUP", errno);
+      close(pidfd);
       int fd = open("/proc/self/setgroups", O_RDONLY | O_CLOEXEC);
       char buf[8] = {};
       bool groups_ok = true;
@@ -183,6 +197,29 @@ int exec_main(const std::string& root, const std::vector<std::string>& args) {
     }
   }
   close(sv[1]);
+  close(pidfd);
+  if (procs >= 0) {
+    const std::string pid = std::to_string(child);
+    ssize_t n = write(procs, pid.data(), pid.size());
+    int err = errno;
+    close(procs);
+    if (n != static_cast<ssize_t>(pid.size())) {
+      // Moving needs write access to cgroup.procs of the lowest cgroup that
+      // holds both ours and the container's: from outside its delegated
+      // subtree that is not ours. A process may escape limits never, the
+      // freezer only with a warning.
+      const std::string failed = "write " + pid + " to `" + r.cgroup_dir + "/cgroup.procs`: " + errno_text(n < 0 ? err : EIO);
+      const std::string where = "run exec from inside the same delegated cgroup v2 subtree (e.g. `systemd-run --user --scope`)";
+      if (!c.cgroup.files.empty()) {
+        kill(child, SIGKILL);
+        waitpid(child, nullptr, 0);
+        throw RuntimeError("exec: the process must join the container's cgroup, which has limits, but " + failed + "; " + where);
+      }
+      print_error("warning: exec: the process runs outside the container's cgroup (" + failed + "), so pause will not freeze it; " + where);
+    }
+    char joined = kMsgCgroupJoined;
+    send(sv[0], &joined, 1, MSG_NOSIGNAL);
+  }
   int master = -1;
   for (;;) {
     char buf[8192];

@@ -271,6 +271,17 @@ uint64_t JsonValue::as_uint64(const std::string& where) const {
   return v;
 }
 
+int64_t JsonValue::as_int64(const std::string& where) const {
+  if (type_ != Type::kNumber) type_error(where, "an integer", type_);
+  errno = 0;
+  char* end = nullptr;
+  long long v = strtoll(text_.c_str(), &end, 10);
+  if (errno != 0 || end == nullptr || *end != '\0') {
+    throw RuntimeError("config.json: `" + where + "` must be a 64-bit integer, not " + text_);
+  }
+  return v;
+}
+
 const std::vector<JsonValue>& JsonValue::as_array(const std::string& where) const {
   if (type_ != Type::kArray) type_error(where, "an array", type_);
   return array_;

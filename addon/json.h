@@ -21,6 +21,7 @@ class JsonValue {
   const std::string& as_string(const std::string& where) const;
   bool as_bool(const std::string& where) const;
   uint64_t as_uint64(const std::string& where) const;
+  int64_t as_int64(const std::string& where) const;
   const std::vector<JsonValue>& as_array(const std::string& where) const;
   const std::vector<std::pair<std::string, JsonValue>>& as_object(const std::string& where) const;
 

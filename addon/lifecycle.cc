@@ -19,6 +19,7 @@
 
 #include <algorithm>
 
+#include "cgroup.h"
 #include "hooks.h"
 #include "json.h"
 #include "idmap.h"
@@ -38,6 +39,7 @@ namespace {
 // Messages on the SOCK_SEQPACKET socket between the runtime and the
 // container's init. End-of-file (the child's end is close-on-exec) means
 // execve succeeded.
+constexpr char kMsgCgroupJoined = 'G';  // runtime: the init is in its cgroup
 constexpr char kMsgReadyForMaps = 'R';
 constexpr char kMsgMapsWritten = 'M';
 constexpr char kMsgHookPoint = 'H';    // init: mounts done, before pivot_root
@@ -60,6 +62,8 @@ struct InitContext {
   int stdio[3];
   int exec_fd;    // detach: init reads one byte from it (exec.fifo)
   int result_fd;  // detach: errors after the wait go here (start.fifo)
+  bool wait_cgroup;       // wait until the runtime moved us into our cgroup
+  bool unshare_cgroupns;  // create the cgroup namespace ourselves, once in that cgroup
 };
 
 // The cache directory is the user's, outside the container: the init closes
@@ -124,6 +128,13 @@ bool setgroups_allowed_here() {
     for (int i = 0; i < 3; i++) {
       if (x.stdio[i] >= 0 && dup2(x.stdio[i], i) < 0) throw sys_error_plain("dup2 stdio", errno);
     }
+    // Nothing of the container runs before it is in its own cgroup: its
+    // limits hold for every process it will ever have.
+    if (x.wait_cgroup) {
+      std::string joined;
+      int none = -1;
+      if (recv_large(x.sync, &joined, &none) != 1 || joined[0] != kMsgCgroupJoined) _exit(kExitRuntimeError);
+    }
 
     // Phase B: id maps. The parent writes them (it alone can run
     // newuidmap for us); /proc/<pid> of a non-dumpable process is owned by
@@ -168,6 +179,10 @@ bool setgroups_allowed_here() {
       }
       if (flags != 0) unshare_or_throw(flags);
     }
+    // Created only now, so that its root is the container's own cgroup (a
+    // namespace cloned with us would be rooted where the runtime is; crun
+    // defers it the same way).
+    if (x.unshare_cgroupns) unshare_or_throw(CLONE_NEWCGROUP);
 
     // Phase E: root filesystem. Then the hook point (runtime-spec: the
     // runtime's createRuntime hooks, then createContainer hooks here in the
@@ -375,6 +390,8 @@ void send_console(const std::string& socket_path, int master) {
   close(s);
 }
 
+bool is_live(Status s) { return s == Status::kCreated || s == Status::kRunning || s == Status::kPaused; }
+
 void require_status(const std::string& verb, const std::string& id, Status s, std::initializer_list<Status> allowed) {
   for (Status a : allowed) if (a == s) return;
   std::string want;
@@ -461,7 +478,7 @@ int do_state(const Global& g, const std::vector<std::string>& args) {
   r.id = id;
   bool have = read_record(dir, &r);
   Status s = derive_status(dir, r, have);
-  std::string json = state_json(r, status_name(s), s == Status::kCreated || s == Status::kRunning) + "\n";
+  std::string json = state_json(r, status_name(s), is_live(s)) + "\n";
   fputs(json.c_str(), stdout);
   return 0;
 }
@@ -474,7 +491,9 @@ int do_kill(const Global& g, const std::vector<std::string>& args) {
   int lock = lock_dir(dir);
   ContainerRecord r;
   bool have = read_record(dir, &r);
-  require_status("kill", id, derive_status(dir, r, have), {Status::kCreated, Status::kRunning});
+  // A paused container takes signals too: SIGKILL ends even frozen
+  // processes, others are delivered when it is resumed.
+  require_status("kill", id, derive_status(dir, r, have), {Status::kCreated, Status::kRunning, Status::kPaused});
   int pidfd = open_verified_pidfd(r.pid, r.start_time);
   if (pidfd < 0) throw RuntimeError("kill: container `" + id + "` is stopped (nothing changed)");
   // Written first, so the monitor that sees the exit already knows a user
@@ -511,11 +530,19 @@ int do_delete(const Global& g, const std::vector<std::string>& args) {
   bool have = read_record(dir, &r);
   Status s = derive_status(dir, r, have);
   if (!force) require_status("delete", id, s, {Status::kStopped});
-  if (s == Status::kCreated || s == Status::kRunning) {
+  if (is_live(s)) {
     int pidfd = open_verified_pidfd(r.pid, r.start_time);
     if (pidfd >= 0) {
       write_file_atomic(dir, kUserStopped, rfc3339_now() + "\n");
       syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, nullptr, 0);
+      // As podman's rm -f: killed, then thawed (a cgroup v1 freezer would hold the signal).
+      if (s == Status::kPaused) {
+        try {
+          set_cgroup_frozen(r.cgroup_dir, false);
+        } catch (const RuntimeError& e) {
+          print_error(std::string("warning: ") + e.what());
+        }
+      }
       if (!wait_pidfd(pidfd, 10000)) throw RuntimeError("delete: container `" + id + "` (pid " + std::to_string(r.pid) + ") did not die after SIGKILL");
       close(pidfd);
     }
@@ -537,7 +564,27 @@ int do_delete(const Global& g, const std::vector<std::string>& args) {
       print_error("warning: poststop hooks: " + std::string(e.what()));
     }
   }
+  remove_cgroup(r.cgroup_dir);
   remove_state_dir(dir);
+  close(lock);
+  return 0;
+}
+
+// `pause` / `resume`: the cgroup v2 freezer of the container's own cgroup.
+int do_freeze(const Global& g, const std::vector<std::string>& args, bool freeze) {
+  const std::string verb = freeze ? "pause" : "resume";
+  Words w = parse_words(verb, args, {}, {});
+  std::string id = one_id(verb, w);
+  std::string dir = container_dir(g.root, id);
+  int lock = lock_dir(dir);
+  ContainerRecord r;
+  bool have = read_record(dir, &r);
+  require_status(verb, id, derive_status(dir, r, have), {freeze ? Status::kRunning : Status::kPaused});
+  if (r.cgroup_dir.empty()) {
+    throw RuntimeError(verb + ": container `" + id + "` has no cgroup of its own, which the cgroup v2 freezer needs: none could be made at create " +
+                       "(no delegated cgroup v2 subtree); with `linux.cgroupsPath` set that is an error (nothing changed)");
+  }
+  set_cgroup_frozen(r.cgroup_dir, freeze);
   close(lock);
   return 0;
 }
@@ -570,7 +617,7 @@ int do_list(const Global& g, const std::vector<std::string>& args) {
       continue;
     }
     Status s = derive_status(dir, r, have);
-    const bool live = s == Status::kCreated || s == Status::kRunning;
+    const bool live = is_live(s);
     if (format == "json") {
       out += (first ? "" : ",") + std::string("{\"id\":") + json_string(id) + ",\"pid\":" + std::to_string(live ? r.pid : 0) +
              ",\"status\":" + json_string(status_name(s)) + ",\"bundle\":" + json_string(r.bundle) +
@@ -615,6 +662,8 @@ int do_run(const Global& g, const std::vector<std::string>& args) {
   }
   int code = supervise(cc.pid, cc.master, signal_fd);
   end_fuse_daemon(cc.fuse, 10000);
+  remove_cgroup(cc.record.cgroup_dir);
+  cc.record.cgroup_dir.clear();
   run_hooks_warn(c.hooks.poststop, "poststop", state_json(cc.record, "stopped", false));
   remove_state_dir(dir);
   return code;
@@ -719,10 +768,15 @@ CreatedContainer create_container(const Config& c, const std::string& id, const 
       if (ns.path.empty()) flags |= ns.flag;
     }
   }
+  const std::string cgroup = prepare_cgroup(c.cgroup, id);
+  x.wait_cgroup = !cgroup.empty();
+  x.unshare_cgroupns = x.wait_cgroup && (flags & CLONE_NEWCGROUP) != 0;
+  if (x.unshare_cgroupns) flags &= ~CLONE_NEWCGROUP;
   pid_t child = static_cast<pid_t>(syscall(SYS_clone, static_cast<unsigned long>(flags | SIGCHLD), 0, 0, 0, 0));
   if (child < 0) {
     int err = errno;
     close_seccomp_cache(x);
+    remove_cgroup(cgroup);
     throw sys_error_plain("clone " + namespace_flag_names(flags), err);
   }
   if (child == 0) {
@@ -740,10 +794,22 @@ CreatedContainer create_container(const Config& c, const std::string& id, const 
   cc.pid = child;
   cc.record = record_for(c, id);
   cc.record.pid = child;
+  cc.record.cgroup_dir = cgroup;
 
   try {
     std::string msg;
     int fd = -1;
+    if (!cgroup.empty()) {
+      try {
+        join_cgroup(cgroup, child);
+      } catch (const RuntimeError&) {
+        if (c.cgroup.required()) throw;
+        // Without a path or limits the container may run without a cgroup of its own.
+        remove_cgroup(cgroup);
+        cc.record.cgroup_dir.clear();
+      }
+      send_byte(sync, kMsgCgroupJoined);
+    }
     // Id maps, from outside the new user namespace.
     if (c.creates(CLONE_NEWUSER)) {
       if (recv_large(sync, &msg, &fd) < 1 || msg[0] != kMsgReadyForMaps) {
@@ -822,6 +888,7 @@ CreatedContainer create_container(const Config& c, const std::string& id, const 
     kill(child, SIGKILL);
     while (waitpid(child, nullptr, 0) < 0 && errno == EINTR) {
     }
+    remove_cgroup(cc.record.cgroup_dir);
     // A root whose daemon died fails with ENOTCONN: say what the daemon said.
     std::string why = fuse_daemon_failure(c.overlay.mount_program, cc.fuse);
     end_fuse_daemon(cc.fuse, 1000);
@@ -887,7 +954,10 @@ void start_created(const std::string& dir, const ContainerRecord& r, const Confi
   close(pidfd);
   unlink(result_path.c_str());
   if (!error.empty()) throw decode_error(error);
-  if (process_start_time(r.pid) != r.start_time) throw RuntimeError("start: the container's init exited before execve");
+  // End-of-file alone: execve happened, or a signal killed the init first,
+  // which the exit status then tells (runc's start does not even wait for
+  // execve). Whether the process still lives proves nothing either way: a
+  // quick program may already have exited (`--restart` of `exit 1` did).
   run_hooks_warn(c.hooks.poststart, "poststart", state_json(r, "running", true));
 }
 
@@ -1007,6 +1077,8 @@ void remove_after_exit(const RemovalTarget& target, const Config& c, int userns_
   }
   int code = supervise(cc.pid, cc.master, signal_fd);
   end_fuse_daemon(cc.fuse, 10000);
+  remove_cgroup(cc.record.cgroup_dir);
+  cc.record.cgroup_dir.clear();
   // A removed container has no state left to report.
   if (!dir.empty() && !remove) write_file_atomic(dir, "state.json", state_json(cc.record, "stopped", false) + "\n");
   run_hooks_warn(c.hooks.poststop, "poststop", state_json(cc.record, "stopped", false));
@@ -1030,6 +1102,8 @@ int lifecycle_main(const std::string& root, const std::string& verb, const std::
   if (verb == "state") return do_state(g, args);
   if (verb == "kill") return do_kill(g, args);
   if (verb == "delete") return do_delete(g, args);
+  if (verb == "pause") return do_freeze(g, args, true);
+  if (verb == "resume") return do_freeze(g, args, false);
   if (verb == "list") return do_list(g, args);
   if (verb == "run") return do_run(g, args);
   if (verb == "spec") return do_spec(args);

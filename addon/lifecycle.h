@@ -53,7 +53,7 @@ int parse_signal(const std::string& text);
 // True for signals after which the monitor must not restart the container.
 bool is_stop_signal(int sig);
 
-// Verbs: create, start, state, kill, delete, list, run, spec. `root` is the
+// Verbs: create, start, state, kill, delete, pause, resume, list, run, spec. `root` is the
 // --root directory; args are the words after the verb. Returns the exit status.
 int lifecycle_main(const std::string& root, const std::string& verb, const std::vector<std::string>& args);
 

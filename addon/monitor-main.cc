@@ -39,6 +39,7 @@
 
 #include <initializer_list>
 
+#include "cgroup-remove.h"
 #include "logfile.h"
 #include "write-all.h"
 
@@ -302,6 +303,7 @@ struct Started {
   int master = -1;
   int code = 0;  // non-zero: failed, `error` says why
   Text error;
+  Text cgroup;  // the container's own cgroup directory; empty when it has none
 };
 
 class Monitor {
@@ -329,6 +331,7 @@ class Monitor {
   int clients_[kMaxClients];
   int exit_code_ = 0;
   unsigned restarts_ = 0;
+  Text cgroup_;  // of the last start: kept across restarts, removed at the end
 };
 
 void Monitor::accept_client() {
@@ -535,7 +538,8 @@ void Monitor::spawn(int mine, int theirs, const int stdio[3], Started* out) {
     char* end;
     if (msg[0] == 'P') {
       out->pid = static_cast<pid_t>(strtol(msg + 1, &end, 10));
-      out->start_time = strtoull(end, nullptr, 10);
+      out->start_time = strtoull(end, &end, 10);
+      if (*end == ' ' && end[1] != '\0') out->cgroup.add(end + 1);
     } else if (msg[0] == 'E') {
       out->code = static_cast<int>(strtol(msg + 1, &end, 10));
       out->error.add(*end == ' ' ? end + 1 : end);
@@ -598,6 +602,9 @@ bool Monitor::run_once(bool first) {
   json.add(",\"startedAt\":");
   add_now(json).add(",\"restartCount\":").add_u64(restarts_).add("}\n");
   write_file_atomic(dir_, kMonitorFile, json);
+  cgroup_.len = 0;
+  cgroup_.s[0] = '\0';
+  cgroup_.add(st.cgroup.s, st.cgroup.len);
   if (first) {
     Text p;
     p.add("P").add_u64(static_cast<unsigned>(st.pid));
@@ -693,6 +700,9 @@ void Monitor::run() {
   }
   close(listen_fd_);
   unlink(sock.s);
+  // The container is over (no restart): its cgroup goes before the exit
+  // command, whose `delete` would otherwise have to.
+  if (cgroup_.len > 0) remove_cgroup_dir(cgroup_.s);
   run_exit_command();
   _exit(0);
 }

@@ -127,7 +127,7 @@ std::string own_path() {
 // [--stdio IN,OUT,ERR]`, run by hutch-monitor: creates the container from
 // the stored config.json in ROOT/ID (the init is cloned here, so it becomes
 // the monitor's when we exit), starts it, and reports on the socket N: the
-// pty master ('T', SCM_RIGHTS), then "P<pid> <start time>" or
+// pty master ('T', SCM_RIGHTS), then "P<pid> <start time> <cgroup dir>" or
 // "E<status> <message>". Our own stdio stay /dev/null (hook output included).
 int child_main(const std::vector<std::string>& args) {
   int report = -1;
@@ -165,8 +165,14 @@ int child_main(const std::vector<std::string>& args) {
       send_fd(report, 'T', cc.master);
       close(cc.master);
     }
-    start_created(dir, cc.record, c);
-    send_message(report, "P" + std::to_string(cc.pid) + " " + std::to_string(cc.record.start_time));
+    try {
+      start_created(dir, cc.record, c);
+    } catch (const RuntimeError&) {
+      // The monitor gives up on a failed start: nothing else would remove the cgroup.
+      remove_cgroup(cc.record.cgroup_dir);
+      throw;
+    }
+    send_message(report, "P" + std::to_string(cc.pid) + " " + std::to_string(cc.record.start_time) + " " + cc.record.cgroup_dir);
   } catch (const RuntimeError& e) {
     send_message(report, "E" + std::to_string(e.exit_code()) + " " + e.what());
     return e.exit_code();

@@ -52,7 +52,7 @@ constexpr const char* kUsage =
     "usage: hutch-runtime userns-exec --uid-map C:H:N[,...] --gid-map C:H:N[,...] [--mount-ns] -- PROG [ARG...]\n"
     "       hutch-runtime run --bundle DIR --id ID [--state-dir DIR] [--remove-on-exit DIR]\n"
     "       hutch-runtime [--root DIR] create [--bundle DIR] [--pid-file F] [--console-socket S] ID\n"
-    "       hutch-runtime [--root DIR] start|state|list|kill ID [SIGNAL]|delete [--force] ID\n"
+    "       hutch-runtime [--root DIR] start|state|list|pause|resume|kill ID [SIGNAL]|delete [--force] ID\n"
     "       hutch-runtime [--root DIR] run [--bundle DIR] [--pid-file F] ID\n"
     "       hutch-runtime spec [--rootless] [--bundle DIR]\n"
     "       hutch-runtime monitor --bundle DIR --id ID --root DIR --log FILE [--log-max-size BYTES] [--terminal]\n"
@@ -275,7 +275,7 @@ int main(int argc, char** argv) {
     if (mode == "cp") return cp_main(root.empty() ? default_state_root() : root, args);
     if (mode == "rootfs-copy") return rootfs_copy_main(args);
     if (mode == "attach-input") return attach_input_main(root.empty() ? default_state_root() : root, args);
-    static const char* const kVerbs[] = {"create", "start", "state", "kill", "delete", "list", "run", "spec"};
+    static const char* const kVerbs[] = {"create", "start", "state", "kill", "delete", "pause", "resume", "list", "run", "spec"};
     if (std::find(std::begin(kVerbs), std::end(kVerbs), mode) == std::end(kVerbs)) {
       throw RuntimeError("unknown mode `" + mode + "`\n" + kUsage);
     }

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cgroup.h"
 #include "json.h"
 #include "runtime-error.h"
 
@@ -170,7 +171,7 @@ void write_record(const std::string& dir, const ContainerRecord& r) {
   std::string json = "{\"id\":" + json_string(r.id) + ",\"ociVersion\":" + json_string(r.oci_version) +
                      ",\"bundle\":" + json_string(r.bundle) + ",\"created\":" + json_string(r.created) +
                      ",\"pid\":" + std::to_string(r.pid) + ",\"pidStartTime\":" + std::to_string(r.start_time) +
-                     ",\"annotations\":{";
+                     (r.cgroup_dir.empty() ? "" : ",\"cgroupDir\":" + json_string(r.cgroup_dir)) + ",\"annotations\":{";
   bool first = true;
   for (const auto& kv : r.annotations) {
     json += (first ? "" : ",") + json_string(kv.first) + ":" + json_string(kv.second);
@@ -192,6 +193,7 @@ bool read_record(const std::string& dir, ContainerRecord* r) {
   r->oci_version = str("ociVersion");
   r->bundle = str("bundle");
   r->created = str("created");
+  r->cgroup_dir = str("cgroupDir");
   if (const JsonValue* v = doc.get("pid")) r->pid = static_cast<pid_t>(v->as_uint64("pid"));
   if (const JsonValue* v = doc.get("pidStartTime")) r->start_time = v->as_uint64("pidStartTime");
   if (const JsonValue* a = doc.get("annotations")) {
@@ -205,6 +207,7 @@ const char* status_name(Status s) {
     case Status::kCreating: return "creating";
     case Status::kCreated: return "created";
     case Status::kRunning: return "running";
+    case Status::kPaused: return "paused";
     case Status::kStopped: return "stopped";
   }
   return "stopped";
@@ -217,14 +220,16 @@ Status derive_status(const std::string& dir, const ContainerRecord& r, bool have
   close(fd);
   struct stat st;
   if (lstat((dir + "/" + kExecFifo).c_str(), &st) == 0) return Status::kCreated;
-  return Status::kRunning;
+  return cgroup_frozen(r.cgroup_dir) ? Status::kPaused : Status::kRunning;
 }
 
 std::string state_json(const ContainerRecord& r, const char* status, bool with_pid) {
   std::string json = "{\"ociVersion\":" + json_string(r.oci_version) + ",\"id\":" + json_string(r.id) +
                      ",\"status\":" + json_string(status);
   if (with_pid && r.pid > 0) json += ",\"pid\":" + std::to_string(r.pid);
-  json += ",\"bundle\":" + json_string(r.bundle) + ",\"annotations\":{";
+  json += ",\"bundle\":" + json_string(r.bundle);
+  if (!r.cgroup_dir.empty()) json += ",\"cgroupDir\":" + json_string(r.cgroup_dir);
+  json += ",\"annotations\":{";
   bool first = true;
   for (const auto& kv : r.annotations) {
     json += (first ? "" : ",") + json_string(kv.first) + ":" + json_string(kv.second);

@@ -48,6 +48,7 @@ struct ContainerRecord {
   std::string created;  // RFC 3339
   pid_t pid = 0;
   uint64_t start_time = 0;
+  std::string cgroup_dir;  // the container's own cgroup; empty when it has none
   std::map<std::string, std::string> annotations;
 };
 
@@ -55,14 +56,16 @@ void write_record(const std::string& dir, const ContainerRecord& r);
 // False when container.json is absent (the container is still being created).
 bool read_record(const std::string& dir, ContainerRecord* r);
 
-enum class Status { kCreating, kCreated, kRunning, kStopped };
+enum class Status { kCreating, kCreated, kRunning, kPaused, kStopped };
 const char* status_name(Status s);
 
 // Derives the status: no record → creating; process gone (or a zombie, or
-// a different process with that pid) → stopped; exec fifo present → created.
+// a different process with that pid) → stopped; exec fifo present → created;
+// its cgroup frozen (cgroup.freeze) → paused.
 Status derive_status(const std::string& dir, const ContainerRecord& r, bool have_record);
 
-// runtime-spec runtime.md "State" JSON (pid only while created or running).
+// runtime-spec runtime.md "State" JSON (pid only while created, running or
+// paused), plus `cgroupDir` when the container has a cgroup of its own.
 std::string state_json(const ContainerRecord& r, const char* status, bool with_pid);
 
 // The container's directory under root; throws when it does not exist.

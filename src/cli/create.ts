@@ -19,13 +19,12 @@ export async function createFromArgv(argv: CreateOptions): Promise<CreatedContai
     return createMonitoredContainer(store, {
       image: argv.image,
       command,
-      flags: toRawRunFlags(argv),
+      flags: { ...toRawRunFlags(argv), memory: argv.memory, memorySwap: argv['memory-swap'], cpus: argv.cpus, pidsLimit: argv['pids-limit'] },
       autoRemove: Boolean(argv.rm),
       storageOpts: ctx.storageOpts,
       pullMissing: async (image) => (await import('./pull-with-progress.js')).pullWithProgress(store, { ...argv, image }, { quiet: Boolean(argv.quiet), interactive: ctx.interactive }),
       restart: argv.restart,
       logMaxSize: parseLogMaxSize(argv['log-opt']),
-      resources: { memory: argv.memory, cpus: argv.cpus, pidsLimit: argv['pids-limit'] },
       labels: parseLabels(argv.label),
     });
   });

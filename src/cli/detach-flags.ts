@@ -8,6 +8,7 @@ export const lifecycleFlags = {
   restart: { type: 'string', describe: 'Restart policy: no, on-failure[:N], always, unless-stopped' },
   'log-opt': { type: 'string', array: true, nargs: 1, describe: 'Logging option: max-size=SIZE (rotates the log)' },
   memory: { alias: 'm', type: 'string', describe: 'Memory limit (e.g. 512m); needs a delegated cgroup v2 subtree' },
+  'memory-swap': { type: 'string', describe: 'Memory plus swap limit (-1: unlimited swap; default: twice --memory)' },
   cpus: { type: 'string', describe: 'Number of CPUs (e.g. 1.5); needs a delegated cgroup v2 subtree' },
   'pids-limit': { type: 'string', describe: 'Maximum number of processes; needs a delegated cgroup v2 subtree' },
   label: { alias: 'l', type: 'string', array: true, nargs: 1, describe: 'Set a label K=V on the container' },
@@ -18,6 +19,7 @@ export interface LifecycleFlagValues {
   restart?: string;
   'log-opt'?: string[];
   memory?: string;
+  'memory-swap'?: string;
   cpus?: string;
   'pids-limit'?: string;
   label?: string[];

@@ -16,7 +16,7 @@ const run: CommandModule<GlobalOptions, RunCommandOptions> = {
   builder: (yargs) =>
     containerArguments(yargs).option('detach', { alias: 'd', type: 'boolean', describe: 'Run in the background under a monitor and print the container ID' }),
   handler: async (argv) => {
-    if (argv.detach || argv.restart !== undefined || argv['log-opt'] !== undefined || argv.memory !== undefined || argv.cpus !== undefined || argv['pids-limit'] !== undefined || argv.label !== undefined) {
+    if (argv.detach || argv.restart !== undefined || argv['log-opt'] !== undefined || argv.memory !== undefined || argv['memory-swap'] !== undefined || argv.cpus !== undefined || argv['pids-limit'] !== undefined || argv.label !== undefined) {
       const { runMonitored } = await import('./run-detached.js');
       process.exitCode = await runMonitored(argv);
       return;

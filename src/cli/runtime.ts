@@ -1,12 +1,13 @@
 // `hutch runtime [--root DIR] VERB ...`: runc's command line for an existing
 // OCI bundle, passed through to hutch-runtime's verbs (create, start, state,
-// kill, delete, list, run, exec, spec) with its stdio and exit status. The
-// state directory defaults to RUNROOT/runtime, apart from hutch's own containers.
+// kill, delete, pause, resume, list, run, exec, spec) with its stdio and exit
+// status. The state directory defaults to RUNROOT/runtime, apart from hutch's
+// own containers.
 import type { CommandModule } from 'yargs';
 import { UsageError } from '../errors.js';
 import { createContext, type GlobalOptions } from './context.js';
 
-const VERBS = new Set(['create', 'start', 'state', 'kill', 'delete', 'list', 'run', 'exec', 'spec']);
+const VERBS = new Set(['create', 'start', 'state', 'kill', 'delete', 'pause', 'resume', 'list', 'run', 'exec', 'spec']);
 
 /** The arguments after the `runtime` word, as typed (yargs would claim --root for hutch's storage root). */
 export function runtimeArgs(argv: readonly string[], defaultRoot: string): string[] {

@@ -1,6 +1,6 @@
 // `hutch stats [--no-stream] [--format] [CONTAINER...]`: CPU, memory, network,
-// block I/O and process counts of running containers, read from /proc (no
-// cgroup is needed; the memory limit shown is the host's memory).
+// block I/O and process counts of running (and paused) containers, from their
+// own cgroup when they have one, else from /proc (src/runtime/stats.ts).
 import type { CommandModule } from 'yargs';
 import { createContext, type GlobalOptions } from './context.js';
 
@@ -33,15 +33,15 @@ const stats: CommandModule<GlobalOptions, StatsOptions> = {
     ]);
     const targets = (argv.containers && argv.containers.length > 0 ? argv.containers.map((input) => lifecycle.resolveContainer(ctx.paths, input)) : listContainers(ctx.paths.root).map((record) => ({ record, state: lifecycle.currentState(ctx.paths, record.id) })))
       .filter(({ record, state }) => {
-        if (state.pid !== null && state.status === 'running') return true;
+        if (state.pid !== null && (state.status === 'running' || state.status === 'paused')) return true;
         if (argv.containers && argv.containers.length > 0) throw new lifecycle.ContainerStateError(`stats can only be read from running containers: ${record.name} is ${state.status}`);
         return false;
       });
     const intervalMs = Math.max(0.1, argv.interval ?? 1) * 1000;
-    let before = targets.map(({ state }) => sampleContainer(state.pid!));
+    let before = targets.map(({ state }) => sampleContainer(state.pid!, state.cgroupDir));
     for (;;) {
       await new Promise((resolve) => setTimeout(resolve, argv['no-stream'] ? Math.min(intervalMs, 500) : intervalMs));
-      const after = targets.map(({ state }) => sampleContainer(state.pid!));
+      const after = targets.map(({ state }) => sampleContainer(state.pid!, state.cgroupDir));
       const rows = targets.map(({ record }, i) => statsRow(record.id, record.name, before[i]!, after[i]!, humanSize) as unknown as Record<string, unknown>);
       const output = formatRows(rows, argv.format, { headers: HEADERS, cells: (row) => ['ID', 'Name', 'CPUPerc', 'MemUsage', 'MemPerc', 'NetIO', 'BlockIO', 'PIDs'].map((k) => String(row[k])) });
       // A live view redraws in place, as podman does; one sample just prints.

@@ -2,7 +2,7 @@
 // each failing one with the exact commands that fix it on the common distros.
 // Required items decide doctor's exit status; recommended ones only degrade
 // features (resource limits, networking, rootfs speed).
-import { isDelegated } from './cgroup.js';
+import { cgroupProblem, containerParent, LIMIT_CONTROLLERS } from './cgroup.js';
 import type { DistroFamily } from './distro.js';
 import type { HostReport } from './report.js';
 import { NETWORK_FILESYSTEMS } from './storage-space.js';
@@ -223,39 +223,50 @@ function storageItems(report: HostReport): ChecklistItem[] {
 
 function cgroupItems(report: HostReport): ChecklistItem[] {
   const family = report.host.distro.family;
-  const { version, current, userService } = report.cgroups;
+  const { version, userService } = report.cgroups;
   const uid = report.user.uid;
   const items: ChecklistItem[] = [];
   const v2 = version === 'v2';
+  const unifiedFix = [
+    ...perDistro(family, {
+      debian: "add systemd.unified_cgroup_hierarchy=1 to GRUB_CMDLINE_LINUX in /etc/default/grub, then: sudo update-grub",
+      fedora: 'sudo grubby --update-kernel=ALL --args=systemd.unified_cgroup_hierarchy=1',
+      arch: 'add systemd.unified_cgroup_hierarchy=1 to the kernel command line in your boot loader entry',
+    }),
+    'sudo reboot',
+  ];
   items.push({
     id: 'cgroup-v2', title: 'cgroup v2 (unified hierarchy)', ok: v2, severity: 'recommended',
-    detail: `cgroup layout: ${version}; without v2, resource limits (--memory, --cpus, --pids-limit) are unavailable`,
-    fix: v2 ? [] : [
-      ...perDistro(family, {
-        debian: "add systemd.unified_cgroup_hierarchy=1 to GRUB_CMDLINE_LINUX in /etc/default/grub, then: sudo update-grub",
-        fedora: 'sudo grubby --update-kernel=ALL --args=systemd.unified_cgroup_hierarchy=1',
-        arch: 'add systemd.unified_cgroup_hierarchy=1 to the kernel command line in your boot loader entry',
-      }),
-      'sudo reboot',
-    ],
+    detail: version === 'hybrid'
+      ? 'cgroup layout: hybrid; the controllers belong to cgroup v1, so resource limits (--memory, --cpus, --pids-limit) are unavailable'
+      : `cgroup layout: ${version}; without v2, resource limits (--memory, --cpus, --pids-limit) and pause are unavailable`,
+    fix: v2 ? [] : unifiedFix,
   });
-  if (!v2) return items;
-  const delegated = !report.user.rootless || isDelegated(current);
+  if (version !== 'v2' && version !== 'hybrid') return items;
+  const placement = cgroupProblem(report.cgroups, []);
+  const parent = containerParent(report.cgroups);
   const dropIn = [
     'sudo mkdir -p /etc/systemd/system/user@.service.d',
     "printf '[Service]\\nDelegate=cpu cpuset io memory pids\\n' | sudo tee /etc/systemd/system/user@.service.d/delegate.conf",
     'sudo systemctl daemon-reload   # then log out and back in',
   ];
   items.push({
-    id: 'cgroup-delegation', title: 'A delegated cgroup v2 subtree (cpu, memory, pids)', ok: delegated, severity: 'recommended',
-    detail: delegated
-      ? report.user.rootless ? `${current?.path} (controllers: ${current?.controllers.join(' ')})` : 'running as root'
-      : `${current?.path ?? report.cgroups.path} is ${current?.writable ? `writable but lacks ${['cpu', 'memory', 'pids'].filter((c) => !current.controllers.includes(c)).join(', ')}` : 'not writable by you'}; resource limits are unavailable`,
-    fix: delegated ? [] : isDelegated(userService)
+    id: 'cgroup-delegation', title: 'A delegated cgroup v2 subtree (a cgroup per container: pause, stats)', ok: placement === null, severity: 'recommended',
+    detail: placement === null
+      ? report.user.rootless ? `containers get their cgroup in ${parent?.path}` : 'running as root'
+      : `${placement.problem}; pause and resource limits are unavailable`,
+    fix: placement === null ? [] : userService?.writable
       ? [`systemd-run --user --scope hutch run ...   # runs hutch inside user@${uid}.service, which is delegated`]
       : userService === null
         ? ['loginctl enable-linger $USER   # starts user@UID.service, which systemd delegates', ...dropIn]
         : dropIn,
+  });
+  if (placement !== null) return items;
+  const limits = cgroupProblem(report.cgroups, Object.values(LIMIT_CONTROLLERS));
+  items.push({
+    id: 'cgroup-controllers', title: 'The cpu, memory and pids controllers for containers (resource limits)', ok: limits === null, severity: 'recommended',
+    detail: limits === null ? 'cpu, memory and pids reach the containers\' cgroups' : `${limits.problem}; resource limits are unavailable`,
+    fix: limits === null ? [] : version === 'hybrid' ? unifiedFix : dropIn,
   });
   return items;
 }

@@ -1,6 +1,6 @@
 // The human-readable form of `hutch info`: the report's groups as aligned
 // "label: value" lines.
-import { isDelegated, type CgroupDirReport } from './cgroup.js';
+import { cgroupProblem, containerParent, LIMIT_CONTROLLERS, type CgroupDirReport, type CgroupReport } from './cgroup.js';
 import type { IdToolReport } from './id-tools.js';
 import type { ProbeOutcome } from './probes.js';
 import type { HostReport } from './report.js';
@@ -59,6 +59,11 @@ function fuseLine(fuse: FuseOverlayfsReport): string {
   return `${fuse.path}${mount}`;
 }
 
+function yesOrWhyNot(report: CgroupReport, controllers: string[], yes: string): string {
+  const found = cgroupProblem(report, controllers);
+  return found === null ? yes : `no: ${found.problem}`;
+}
+
 function sections(r: HostReport): Section[] {
   const { sysctls } = r.namespaces;
   const fuse = r.runtime.fuseOverlayfs;
@@ -101,10 +106,12 @@ function sections(r: HostReport): Section[] {
       ['slirp4netns', r.network.slirp4netns ?? 'not installed'],
     ]],
     ['cgroups', [
-      ['version', r.cgroups.version],
+      ['version', `${r.cgroups.version}${r.cgroups.mount ? ` (cgroup2 at ${r.cgroups.mount})` : ''}`],
       ['current cgroup', cgroupDir(r.cgroups.current)],
+      ['containers in', cgroupDir(containerParent(r.cgroups))],
       ['user@.service', cgroupDir(r.cgroups.userService)],
-      ['delegated', !r.user.rootless ? 'yes (root)' : isDelegated(r.cgroups.current) ? 'yes' : 'no (resource limits unavailable)'],
+      ['pause', yesOrWhyNot(r.cgroups, [], 'yes (cgroup v2 freezer)')],
+      ['resource limits', yesOrWhyNot(r.cgroups, Object.values(LIMIT_CONTROLLERS), 'yes (cpu, memory, pids)')],
     ]],
   ];
 }

@@ -4,7 +4,7 @@
 import { realpath } from 'node:fs/promises';
 import type { NativeAddon } from '../native/addon-types.js';
 import type { HutchPaths } from '../paths.js';
-import { inspectCgroups, type CgroupReport } from './cgroup.js';
+import { currentCgroupUser, inspectCgroups, type CgroupReport } from './cgroup.js';
 import { readDistro, type DistroReport } from './distro.js';
 import { inspectIdTool, type IdToolReport } from './id-tools.js';
 import { kernelFacts, readUsernsSysctls, type UsernsSysctls } from './kernel.js';
@@ -100,7 +100,7 @@ export async function gatherHostReport(paths: HutchPaths, options: GatherOptions
     inspectStorageLocation(paths.runroot),
     inspectFuseOverlayfs(env, '/dev/fuse', setting.mountProgram),
     findNetworkTools(env),
-    inspectCgroups(user.uid),
+    inspectCgroups(currentCgroupUser()),
     (options.locateRuntimeExecutable ?? locateDefaultRuntimeExecutable)(),
     realpath(process.execPath).catch(() => process.execPath),
   ] as const);

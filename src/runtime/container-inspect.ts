@@ -104,10 +104,20 @@ export function containerInspectDocument(input: { record: ContainerRecord; state
       ReadonlyRootfs: spec?.root?.readonly ?? false,
       CapAdd: [],
       CapDrop: [],
-      Memory: 0,
-      NanoCpus: 0,
-      PidsLimit: 0,
+      ...resourceFields(spec),
     },
+  };
+}
+
+// podman's HostConfig limits from linux.resources (0: none; MemorySwap -1: unlimited swap).
+function resourceFields(spec: OciSpec | null): Record<string, number> {
+  const resources = spec?.linux?.resources;
+  const cpu = resources?.cpu;
+  return {
+    Memory: resources?.memory?.limit ?? 0,
+    MemorySwap: resources?.memory?.swap ?? 0,
+    NanoCpus: cpu ? Math.round((cpu.quota / cpu.period) * 1e9) : 0,
+    PidsLimit: resources?.pids?.limit ?? 0,
   };
 }
 

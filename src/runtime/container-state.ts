@@ -3,8 +3,10 @@
 // alone could have been reused, so a process counts as the container's only
 // when its /proc start time (stat field 22) matches the recorded one. ps reads
 // these files directly instead of spawning `hutch-runtime state` per container.
+// A live container whose own cgroup is frozen (cgroup.freeze) is paused.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { cgroupFrozen } from './cgroup.js';
 
 /** podman's container states that hutch can be in. */
 export type ContainerStatus = 'created' | 'running' | 'paused' | 'exited' | 'stopped';
@@ -14,6 +16,8 @@ export interface NativeContainerFile {
   pid: number;
   pidStartTime: number;
   created?: string;
+  /** The container's own cgroup, when hutch-runtime could make one. */
+  cgroupDir?: string;
 }
 
 /** `ROOT/ID/monitor.json`, written by the monitor after each start. */
@@ -48,6 +52,7 @@ export interface PersistedExit {
 export interface ForegroundRuntimeState {
   status: string;
   pid?: number;
+  cgroupDir?: string;
 }
 
 /** Everything read from disk about one container, before any decision. */
@@ -62,13 +67,17 @@ export interface StateInputs {
   foreground: ForegroundRuntimeState | null;
   /** Start time of a live, non-zombie process, by pid; null when there is none. */
   startTimeOf: (pid: number) => number | null;
+  /** Whether a cgroup directory is frozen (cgroup.freeze). */
+  frozen: (cgroupDir: string) => boolean;
 }
 
 /** What ps, inspect and the lifecycle verbs know about a container's state. */
 export interface ContainerState {
   status: ContainerStatus;
-  /** Host pid of the container's init while it is created or running. */
+  /** Host pid of the container's init while it is created, running or paused. */
   pid: number | null;
+  /** The container's own cgroup while it is live, when it has one (pause, stats). */
+  cgroupDir?: string;
   exitCode: number | null;
   startedAt: string | null;
   finishedAt: string | null;
@@ -97,7 +106,11 @@ export function deriveState(inputs: StateInputs): ContainerState {
       return monitorAlive || inputs.monitor === null ? { ...base, status: 'created' } : { ...base, status: 'stopped' };
     }
     const alive = inputs.startTimeOf(inputs.container.pid) === inputs.container.pidStartTime;
-    if (alive) return { ...base, status: inputs.execFifo ? 'created' : 'running', pid: inputs.container.pid };
+    if (alive) {
+      const { cgroupDir } = inputs.container;
+      const status = inputs.execFifo ? 'created' : cgroupDir !== undefined && inputs.frozen(cgroupDir) ? 'paused' : 'running';
+      return { ...base, status, pid: inputs.container.pid, ...(cgroupDir !== undefined ? { cgroupDir } : {}) };
+    }
     // A restarted container rewrites container.json; an exit.json older than the current start is stale.
     const exit = inputs.exit;
     if (exit !== null && (inputs.monitor === null || exit.finishedAt >= inputs.monitor.startedAt)) {
@@ -107,7 +120,8 @@ export function deriveState(inputs: StateInputs): ContainerState {
     return { ...base, status: 'stopped' };
   }
   if (inputs.foreground?.status === 'running' && inputs.foreground.pid !== undefined && inputs.startTimeOf(inputs.foreground.pid) !== null) {
-    return { ...base, status: 'running', pid: inputs.foreground.pid };
+    const { cgroupDir } = inputs.foreground;
+    return { ...base, status: cgroupDir !== undefined && inputs.frozen(cgroupDir) ? 'paused' : 'running', pid: inputs.foreground.pid, ...(cgroupDir !== undefined ? { cgroupDir } : {}) };
   }
   if (inputs.persisted !== null) {
     return { ...base, status: 'exited', exitCode: inputs.persisted.exitCode, finishedAt: inputs.persisted.finishedAt };
@@ -152,7 +166,7 @@ export interface StateLocation {
 }
 
 /** Reads the files of one container and derives its state. */
-export function readContainerState(location: StateLocation, startTimeOf: (pid: number) => number | null = processStartTime): ContainerState {
+export function readContainerState(location: StateLocation, startTimeOf: (pid: number) => number | null = processStartTime, frozen: (cgroupDir: string) => boolean = cgroupFrozen): ContainerState {
   const dir = join(location.runtimeRoot, location.id);
   const runtimeDir = existsSync(dir);
   return deriveState({
@@ -164,5 +178,6 @@ export function readContainerState(location: StateLocation, startTimeOf: (pid: n
     persisted: readJson<PersistedExit>(join(location.containerDir, 'state.json')),
     foreground: runtimeDir ? null : readJson<ForegroundRuntimeState>(join(location.runroot, location.id, 'state.json')),
     startTimeOf,
+    frozen,
   });
 }

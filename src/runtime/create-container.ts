@@ -1,6 +1,6 @@
 // `hutch create` and `hutch run -d`: the foreground run's creation path plus
 // what a monitored container needs recorded — restart policy, log size cap,
-// labels — and the resource-limit check, all decided before anything is created.
+// labels — all decided before anything is created.
 import { join } from 'node:path';
 import { writeFileAtomic } from '../storage/atomic-file.js';
 import type { Store } from '../storage/store.js';
@@ -8,7 +8,6 @@ import type { RawRunFlags } from '../spec/run-options.js';
 import { containerPaths, type ContainerRecord } from './container-store.js';
 import { createFromCli, type CreatedContainer, type PullMissing } from './create-from-cli.js';
 import { parseRestartPolicy } from './restart-policy.js';
-import { requireEnforceable, translateResources, type ResourceFlags } from './resources.js';
 
 /** What create needs beyond the foreground run's inputs. */
 export interface LifecycleRequest {
@@ -21,18 +20,12 @@ export interface LifecycleRequest {
   storageOpts: readonly string[];
   restart: string | undefined;
   logMaxSize: number | undefined;
-  resources: ResourceFlags;
   labels: Record<string, string>;
 }
 
 /** Validates the lifecycle options, creates the container and records them. */
 export async function createMonitoredContainer(store: Store, request: LifecycleRequest): Promise<CreatedContainer> {
   const restart = parseRestartPolicy(request.restart);
-  const resources = translateResources(request.resources);
-  if (resources !== undefined) {
-    const { inspectCgroups } = await import('../host/cgroup.js');
-    requireEnforceable(resources, await inspectCgroups(process.getuid?.() ?? 0));
-  }
   // createFromCli keeps `flags` as the record's createOptions, where start finds the monitor settings.
   const flags = { ...request.flags, restart, ...(request.logMaxSize !== undefined ? { logMaxSize: request.logMaxSize } : {}) };
   const created = await createFromCli(store, { image: request.image, command: request.command, flags, autoRemove: request.autoRemove, pullMissing: request.pullMissing, storageOpts: request.storageOpts });

@@ -25,6 +25,11 @@ export async function createFromCli(store: Store, request: { image: string; comm
     cwd: process.cwd(),
     readTextFile: (path) => readFile(path, 'utf8'),
   });
+  // Limits the host cannot enforce are refused before anything is pulled or created.
+  if (options.resources !== undefined) {
+    const [{ inspectCgroups, currentCgroupUser }, { requireEnforceable }] = await Promise.all([import('../host/cgroup.js'), import('./resources.js')]);
+    requireEnforceable(options.resources, await inspectCgroups(currentCgroupUser()));
+  }
   const found = findImage(store, request.image) ?? (await request.pullMissing(request.image));
   const container = await prepareContainer(store, found.image, options, {
     imageName: found.name ?? request.image,

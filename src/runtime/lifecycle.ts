@@ -5,7 +5,7 @@
 // transition without changing anything (runtime-spec: a failed operation
 // leaves the state as if it were never attempted).
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CannotInvokeError, CommandNotFoundError, HutchError, NotFoundError, UsageError } from '../errors.js';
@@ -15,7 +15,7 @@ import { ensurePrivateDir } from '../paths.js';
 import { writeFileAtomic } from '../storage/atomic-file.js';
 import type { Store } from '../storage/store.js';
 import { containerPaths, findContainer, listContainers, removeContainerFiles, requireContainer, type ContainerRecord } from './container-store.js';
-import { readContainerState, type ContainerState, type ExitFile, type MonitorFile, type PersistedExit, type StateLocation } from './container-state.js';
+import { readContainerState, type ContainerState, type ExitFile, type ForegroundRuntimeState, type MonitorFile, type PersistedExit, type StateLocation } from './container-state.js';
 import { formatRestartPolicy, type RestartPolicy } from './restart-policy.js';
 
 /** An illegal transition: the container is in a state the verb cannot act on (podman's "container state improper"). */
@@ -231,11 +231,15 @@ export async function killContainer(paths: HutchPaths, record: ContainerRecord, 
 
 /**
  * Stops a container: its stop signal, then SIGKILL after `timeoutSeconds`
- * (podman stop). A container that is not running is left as it is.
+ * (podman stop). A container that is not running is left as it is; a paused
+ * one is refused, as podman does (its processes could not act on the signal).
  */
 export async function stopContainer(paths: HutchPaths, record: ContainerRecord, timeoutSeconds: number): Promise<void> {
   const state = currentState(paths, record.id);
   if (!isLive(state)) return;
+  if (state.status === 'paused') {
+    throw new ContainerStateError(`can only stop created or running containers: ${record.name} is paused: container state improper`, 'unpause it first (`hutch unpause`), or remove it with `hutch rm -f`');
+  }
   if (timeoutSeconds > 0) {
     await signalContainer(paths, record, state, record.stopSignal);
     if (await waitNotLive(paths, record.id, timeoutSeconds * 1000)) return;
@@ -260,12 +264,41 @@ export async function removeContainer(store: Store, paths: HutchPaths, record: C
         'stop it first (`hutch stop`) or use `hutch rm -f`',
       );
     }
-    await stopContainer(paths, record, options.timeoutSeconds ?? 0);
+    if (state.status === 'paused') await killPaused(paths, record, state);
+    else await stopContainer(paths, record, options.timeoutSeconds ?? 0);
   }
   // The monitor writes its exit record after the container ends: let it finish before its files go.
   await waitMonitorGone(paths, record.id);
   await deleteRuntimeState(paths, record.id, true);
+  removeForegroundCgroup(paths, record.id);
   await removeContainerFiles(store, record.id);
+}
+
+// A foreground runtime killed before it removed its container's cgroup
+// (its init died with it) leaves the cgroup behind, empty: it goes here.
+function removeForegroundCgroup(paths: HutchPaths, id: string): void {
+  const cgroupDir = readJsonFile<ForegroundRuntimeState>(join(paths.runroot, id, 'state.json'))?.cgroupDir;
+  if (cgroupDir === undefined) return;
+  try {
+    rmdirSync(cgroupDir);
+  } catch {
+    // Already gone (the runtime removed it), or still in use: not ours to force.
+  }
+}
+
+// podman rm -f of a paused container: SIGKILL, then thawed (SIGKILL ends
+// frozen processes on cgroup v2; the thaw is what a v1 freezer would need).
+async function killPaused(paths: HutchPaths, record: ContainerRecord, state: ContainerState): Promise<void> {
+  await signalContainer(paths, record, state, 'KILL');
+  if (state.cgroupDir !== undefined && existsSync(state.cgroupDir)) {
+    const { setCgroupFrozen } = await import('./cgroup.js');
+    await setCgroupFrozen(state.cgroupDir, false).catch(() => {
+      // The cgroup went away with the container: nothing is left to thaw.
+    });
+  }
+  if (!(await waitNotLive(paths, record.id, 10_000))) {
+    throw new HutchError('ESTOP', `container ${record.name} did not stop after SIGKILL within 10 s`);
+  }
 }
 
 /** Blocks until the container has exited and returns its exit code (podman wait). */

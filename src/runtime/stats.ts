@@ -1,9 +1,12 @@
-// `hutch stats`: what a rootless user can measure of a container without a
-// cgroup, read from /proc of its processes (the init and its descendants):
-// CPU time, resident memory, process count, block I/O from /proc/PID/io
-// where readable, and network bytes from the container's own /proc/net/dev.
+// `hutch stats`: a container's CPU time, memory, process count, block I/O
+// and network bytes. From its own cgroup when it has one (cpu.stat always;
+// memory.current, memory.max and pids.current when those controllers are
+// enabled), otherwise from /proc of its processes (the init and its
+// descendants); block I/O from /proc/PID/io where readable, network bytes
+// from the container's own /proc/net/dev.
 import { readdirSync, readFileSync } from 'node:fs';
 import { totalmem } from 'node:os';
+import { readCgroupUsage } from './cgroup.js';
 import { descendants, parseStat, type ProcStat } from './top.js';
 
 /** One sample of a container's counters. */
@@ -18,6 +21,8 @@ export interface StatsSample {
   netTxBytes: number;
   blockReadBytes: number;
   blockWriteBytes: number;
+  /** The cgroup's memory.max; undefined without one (the host's memory is the limit then). */
+  memoryLimit?: number;
 }
 
 /** The row `stats` prints, in podman's field names. */
@@ -33,6 +38,7 @@ export interface StatsRow {
 }
 
 const TICKS_PER_SECOND = 100;
+const USEC_PER_TICK = 1_000_000 / TICKS_PER_SECOND;
 
 function readOr(path: string): string | null {
   try {
@@ -62,8 +68,8 @@ export function parseProcIo(text: string): { read: number; write: number } {
   return { read: field('read_bytes'), write: field('write_bytes') };
 }
 
-/** Samples the counters of the container whose init is `initPid`. */
-export function sampleContainer(initPid: number, proc = '/proc'): StatsSample {
+/** Samples the counters of the container whose init is `initPid` (and whose own cgroup is `cgroupDir`, if any). */
+export function sampleContainer(initPid: number, cgroupDir?: string, proc = '/proc'): StatsSample {
   const stats: ProcStat[] = [];
   for (const name of readdirSync(proc)) {
     if (!/^\d+$/.test(name)) continue;
@@ -92,11 +98,23 @@ export function sampleContainer(initPid: number, proc = '/proc'): StatsSample {
     sample.netRxBytes = rx;
     sample.netTxBytes = tx;
   }
-  return sample;
+  return cgroupDir === undefined ? sample : withCgroupUsage(sample, readCgroupUsage(cgroupDir));
+}
+
+/** The cgroup's counters replace what /proc gave, where it has them (pure). */
+export function withCgroupUsage(sample: StatsSample, usage: ReturnType<typeof readCgroupUsage>): StatsSample {
+  return {
+    ...sample,
+    ...(usage.cpuUsec !== null ? { cpuTicks: usage.cpuUsec / USEC_PER_TICK } : {}),
+    ...(usage.memoryBytes !== null ? { memoryBytes: usage.memoryBytes } : {}),
+    ...(usage.pids !== null ? { pids: usage.pids } : {}),
+    ...(usage.memoryLimit !== null ? { memoryLimit: usage.memoryLimit } : {}),
+  };
 }
 
 /** The printable row from two samples of one container (pure). */
-export function statsRow(id: string, name: string, before: StatsSample, after: StatsSample, humanSize: (n: number) => string, memoryLimit = totalmem()): StatsRow {
+export function statsRow(id: string, name: string, before: StatsSample, after: StatsSample, humanSize: (n: number) => string, hostMemory = totalmem()): StatsRow {
+  const memoryLimit = after.memoryLimit ?? hostMemory;
   const seconds = Math.max(0.001, (after.sampledAt - before.sampledAt) / 1000);
   const cpu = ((after.cpuTicks - before.cpuTicks) / TICKS_PER_SECOND / seconds) * 100;
   return {

@@ -216,6 +216,8 @@ export function generateSpec(input: GenerateInput): OciSpec {
     },
   };
   if (seccomp) spec.linux.seccomp = seccomp;
+  // No cgroupsPath: hutch-runtime makes `hutch-<id>` beside the caller's cgroup, required only with limits.
+  if (options.resources) spec.linux.resources = options.resources;
   return spec;
 }
 

@@ -1,6 +1,7 @@
 // TypeScript types for the subset of the OCI runtime-spec config.json
 // (config.md, config-linux.md) that hutch generates. Field names follow the
 // spec exactly: this object is serialised as-is for the native runtime.
+import type { LinuxResources } from './resources.js';
 
 /** The runtime-spec version hutch's config.json declares. */
 export const OCI_VERSION = '1.2.0';
@@ -111,6 +112,8 @@ export interface OciLinux {
   gidMappings: OciIdMapping[];
   devices: OciDevice[];
   seccomp?: OciSeccomp;
+  /** config-linux.md "Control groups": the limits hutch-runtime writes to the container's cgroup. */
+  resources?: LinuxResources;
   maskedPaths: string[];
   readonlyPaths: string[];
 }

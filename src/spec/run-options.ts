@@ -4,6 +4,7 @@
 import { isAbsolute, posix, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import { normalizeCapability } from './capabilities.js';
+import { translateResources, type LinuxResources } from './resources.js';
 
 /** A host directory or file bind-mounted into the container (-v, --mount type=bind). */
 export interface BindMount {
@@ -64,6 +65,8 @@ export interface RunOptions {
   annotations: Record<string, string>;
   tty: boolean;
   interactive: boolean;
+  /** --memory, --memory-swap, --cpus, --pids-limit as `linux.resources`; undefined without limits. */
+  resources: LinuxResources | undefined;
 }
 
 /** The raw flag values as yargs delivers them (repeatable flags as arrays). */
@@ -90,6 +93,10 @@ export interface RawRunFlags {
   annotation?: string[];
   tty?: boolean;
   interactive?: boolean;
+  memory?: string;
+  memorySwap?: string;
+  cpus?: string;
+  pidsLimit?: string;
 }
 
 /** What parsing needs from the outside world. */
@@ -536,5 +543,6 @@ export async function parseRunOptions(flags: RawRunFlags, command: string[], ctx
     annotations,
     tty: flags.tty ?? false,
     interactive: flags.interactive ?? false,
+    resources: translateResources({ memory: flags.memory, memorySwap: flags.memorySwap, cpus: flags.cpus, pidsLimit: flags.pidsLimit }),
   };
 }

@@ -14,9 +14,11 @@ import { makeTestUserDir, runAsTestUser, switchesUser, testUser, type RunResult 
 export interface OciState {
   ociVersion: string;
   id: string;
-  status: 'creating' | 'created' | 'running' | 'stopped';
+  status: 'creating' | 'created' | 'running' | 'paused' | 'stopped';
   pid?: number;
   bundle: string;
+  /** The container's own cgroup, when the runtime made one. */
+  cgroupDir?: string;
   annotations?: Record<string, string>;
 }
 
@@ -37,7 +39,7 @@ const VIA_NATIVE = process.env.HUTCH_E2E_OCI_VIA === 'native';
 const APPLETS = ['sh', 'cat', 'ls', 'id', 'echo', 'touch', 'sleep', 'true', 'false', 'hostname', 'ps', 'test', 'kill'];
 
 /** Runs `RUNTIME --root ROOT ...args` as the test user, its output captured through pipes. */
-export async function ociRuntime(root: string, args: readonly string[], options: { cwd?: string; timeout?: number } = {}): Promise<RunResult> {
+export async function ociRuntime(root: string, args: readonly string[], options: { cwd?: string; timeout?: number; cgroup?: string } = {}): Promise<RunResult> {
   const [command, prefix] = await runtimeCommand();
   return runAsTestUser(command, [...prefix, '--root', root, ...args], { timeout: 60_000, ...options });
 }
@@ -47,11 +49,11 @@ export async function ociRuntime(root: string, args: readonly string[], options:
  * captured through files, since a pipe would stay open for as long as the
  * container lives. Returns the runtime's result with the files' contents.
  */
-export async function ociRuntimeToFiles(bundle: OciBundle, args: readonly string[], name: string): Promise<RunResult> {
+export async function ociRuntimeToFiles(bundle: OciBundle, args: readonly string[], name: string, options: { cgroup?: string } = {}): Promise<RunResult> {
   const [command, prefix] = await runtimeCommand();
   const stdout = join(bundle.out, `${name}.stdout`);
   const stderr = join(bundle.out, `${name}.stderr`);
-  const result = await runAsTestUser('/bin/sh', ['-c', 'out="$1"; err="$2"; shift 2; exec "$@" >"$out" 2>"$err"', 'sh', stdout, stderr, command, ...prefix, '--root', bundle.root, ...args], { cwd: bundle.dir, timeout: 60_000 });
+  const result = await runAsTestUser('/bin/sh', ['-c', 'out="$1"; err="$2"; shift 2; exec "$@" >"$out" 2>"$err"', 'sh', stdout, stderr, command, ...prefix, '--root', bundle.root, ...args], { cwd: bundle.dir, timeout: 60_000, ...options });
   return { ...result, stdout: await readFile(stdout, 'utf8'), stderr: await readFile(stderr, 'utf8') };
 }
 

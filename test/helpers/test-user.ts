@@ -42,6 +42,8 @@ export interface RunOptions {
   input?: string | Uint8Array;
   /** Milliseconds before the command is killed with SIGKILL (default 60 s). */
   timeout?: number;
+  /** Directory of a cgroup v2 cgroup the command starts in (moved there before the user switch). */
+  cgroup?: string;
 }
 
 /** The name of the user .ci/run creates for rootless tests when the suite runs as root. */
@@ -105,10 +107,13 @@ export function spawnAsTestUser(command: string, args: readonly string[], option
     stripFinalNewline: false,
     ...(options.input === undefined ? { stdin: 'ignore' as const } : { input: options.input }),
   } satisfies Options;
-  if (!switchesUser()) return execa(command, args, common);
   // setpriv execs the command in place (unlike runuser/su, which fork for PAM), so signals sent to the
   // subprocess reach the command itself and its exit status is the command's.
-  return execa('setpriv', [`--reuid=${user.uid}`, `--regid=${user.gid}`, '--init-groups', '--', command, ...args], common);
+  const argv = switchesUser() ? ['setpriv', `--reuid=${user.uid}`, `--regid=${user.gid}`, '--init-groups', '--', command, ...args] : [command, ...args];
+  // The shell moves itself into the cgroup (as root: the move needs write access above the test user's
+  // delegation) and execs the rest, so the pid stays the command's.
+  if (options.cgroup !== undefined) return execa('sh', ['-c', 'echo $$ > "$0/cgroup.procs" && exec "$@"', options.cgroup, ...argv], common);
+  return execa(argv[0]!, argv.slice(1), common);
 }
 
 /** Runs a command as the test user to completion; never throws on a non-zero exit. */

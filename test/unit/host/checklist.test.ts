@@ -152,24 +152,69 @@ test('an installed but unprivileged newuidmap is a failure', (t) => {
   t.deepEqual(item(buildChecklist(r), 'newuidmap').fix, ['sudo setcap cap_setuid+ep /usr/bin/newuidmap']);
 });
 
+// hutch in a login session's scope: its parent, user-1000.slice, belongs to root.
+function inSessionScope(r: ReturnType<typeof healthyReport>): void {
+  r.cgroups.path = '/user.slice/user-1000.slice/session-3.scope';
+  r.cgroups.current = { path: r.cgroups.path, writable: false, subtreeWritable: false, controllers: ['cpu', 'memory', 'pids'], subtreeControl: [], hasProcesses: true };
+  r.cgroups.chain = r.cgroups.chain.slice(0, 3);
+}
+
+test('a healthy delegated host passes every cgroup item', (t) => {
+  const items = buildChecklist(healthyReport());
+  for (const id of ['cgroup-v2', 'cgroup-delegation', 'cgroup-controllers']) t.true(item(items, id).ok, id);
+  t.regex(item(items, 'cgroup-delegation').detail, /user@1000.service\/app.slice/);
+});
+
 test('no cgroup delegation is only recommended; systemd-run when user@.service is delegated', (t) => {
   const r = healthyReport();
-  r.cgroups.current = { path: '/user.slice/user-1000.slice/session-3.scope', writable: false, controllers: ['cpu', 'memory', 'pids'], subtreeControl: [] };
+  inSessionScope(r);
   const items = buildChecklist(r);
   const cg = item(items, 'cgroup-delegation');
   t.false(cg.ok);
   t.is(cg.severity, 'recommended');
+  t.regex(cg.detail, /\/sys\/fs\/cgroup\/user.slice\/user-1000.slice, the parent of your cgroup .*session-3.scope, is not delegated to you/);
   t.regex(cg.fix[0]!, /^systemd-run --user --scope hutch run/);
   t.true(requiredPass(items));
 });
 
-test('no delegated user@.service: the Delegate= drop-in', (t) => {
+test('no user@.service: lingering and the Delegate= drop-in', (t) => {
   const r = healthyReport();
-  r.cgroups.current = { path: '/user.slice/user-1000.slice/session-3.scope', writable: false, controllers: [], subtreeControl: [] };
-  r.cgroups.userService = { path: '/user.slice/user-1000.slice/user@1000.service', writable: true, controllers: ['pids'], subtreeControl: [] };
+  inSessionScope(r);
+  r.cgroups.userService = null;
   const fix = item(buildChecklist(r), 'cgroup-delegation').fix.join('\n');
+  t.regex(fix, /^loginctl enable-linger/);
   t.true(fix.includes('/etc/systemd/system/user@.service.d/delegate.conf'));
   t.true(fix.includes('Delegate=cpu cpuset io memory pids'));
+});
+
+test('delegated without the cpu and memory controllers: pause works, limits need Delegate=', (t) => {
+  const r = healthyReport();
+  const service = r.cgroups.chain[3]!;
+  service.subtreeControl = ['pids'];
+  service.subtreeWritable = false;
+  const items = buildChecklist(r);
+  t.true(item(items, 'cgroup-delegation').ok);
+  const limits = item(items, 'cgroup-controllers');
+  t.false(limits.ok);
+  t.regex(limits.detail, /the memory controller is not enabled in \/sys\/fs\/cgroup\/user.slice\/user-1000.slice\/user@1000.service\/cgroup.subtree_control, which is not writable by you/);
+  t.true(limits.fix.join('\n').includes('Delegate=cpu cpuset io memory pids'));
+});
+
+test('hybrid layout: the controllers belong to cgroup v1', (t) => {
+  const r = healthyReport();
+  r.cgroups.version = 'hybrid';
+  r.cgroups.mount = '/sys/fs/cgroup/unified';
+  for (const level of r.cgroups.chain) {
+    level.controllers = [];
+    level.subtreeControl = [];
+  }
+  r.cgroups.chain[0]!.controllers = ['hugetlb'];
+  const items = buildChecklist(r);
+  t.false(item(items, 'cgroup-v2').ok);
+  t.true(item(items, 'cgroup-delegation').ok, 'the freezer needs no controller');
+  const limits = item(items, 'cgroup-controllers');
+  t.regex(limits.detail, /the memory controller is not available in \/sys\/fs\/cgroup\/unified \(cgroup.controllers: hugetlb\): this hybrid layout binds it to cgroup v1/);
+  t.regex(limits.fix.join('\n'), /systemd.unified_cgroup_hierarchy=1/);
 });
 
 test('seccomp unavailable: install libseccomp', (t) => {

@@ -16,7 +16,7 @@ const SHAPE = {
   storage: ['root', 'runroot'],
   runtime: ['addon', 'fuseOverlayfs', 'node', 'rootfsMode', 'rootfsReason', 'runtimeExecutable', 'seccomp'],
   network: ['pasta', 'slirp4netns'],
-  cgroups: ['current', 'path', 'userService', 'version'],
+  cgroups: ['chain', 'current', 'mount', 'path', 'userService', 'version'],
 } as const;
 
 interface OverlayCall {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deriveState, processStartTime, readContainerState, type StateInputs } from '../../../src/runtime/container-state.js';
 
-const none: StateInputs = { runtimeDir: false, container: null, execFifo: false, monitor: null, exit: null, persisted: null, foreground: null, startTimeOf: () => null };
+const none: StateInputs = { runtimeDir: false, container: null, execFifo: false, monitor: null, exit: null, persisted: null, foreground: null, startTimeOf: () => null, frozen: () => false };
 const monitor = { monitorPid: 10, monitorStartTime: 100, containerPid: 20, containerStartTime: 200, startedAt: '2026-01-01T00:00:00.000000000Z', restartCount: 0 };
 
 test('a container never started is created', (t) => {
@@ -19,6 +19,20 @@ test('a live init with a matching start time is running; exec.fifo means created
   t.is(running.startedAt, monitor.startedAt);
   t.true(running.monitorAlive);
   t.is(deriveState({ ...none, runtimeDir: true, container: { pid: 20, pidStartTime: 200 }, execFifo: true, monitor, startTimeOf: live }).status, 'created');
+});
+
+test('a live container whose own cgroup is frozen is paused, and keeps its pid', (t) => {
+  const live = (pid: number) => (pid === 20 ? 200 : pid === 10 ? 100 : null);
+  const frozen = (dir: string) => dir === '/sys/fs/cgroup/box/hutch-x';
+  const container = { pid: 20, pidStartTime: 200, cgroupDir: '/sys/fs/cgroup/box/hutch-x' };
+  const paused = deriveState({ ...none, runtimeDir: true, container, monitor, startTimeOf: live, frozen });
+  t.is(paused.status, 'paused');
+  t.is(paused.pid, 20);
+  t.is(paused.cgroupDir, '/sys/fs/cgroup/box/hutch-x');
+  t.is(deriveState({ ...none, runtimeDir: true, container, monitor, startTimeOf: live }).status, 'running');
+  t.is(deriveState({ ...none, runtimeDir: true, container: { pid: 20, pidStartTime: 200 }, monitor, startTimeOf: live, frozen: () => true }).status, 'running', 'no cgroup of its own: never paused');
+  t.is(deriveState({ ...none, runtimeDir: true, container, monitor, startTimeOf: () => null, frozen }).cgroupDir, undefined, 'an exited container has no cgroup');
+  t.is(deriveState({ ...none, foreground: { status: 'running', pid: 5, cgroupDir: '/sys/fs/cgroup/box/hutch-x' }, startTimeOf: () => 1, frozen }).status, 'paused');
 });
 
 test('a reused pid (different start time) is not the container', (t) => {

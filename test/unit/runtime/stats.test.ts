@@ -1,5 +1,5 @@
 import test from 'ava';
-import { parseNetDev, parseProcIo, statsRow, type StatsSample } from '../../../src/runtime/stats.js';
+import { parseNetDev, parseProcIo, statsRow, withCgroupUsage, type StatsSample } from '../../../src/runtime/stats.js';
 import { humanSize } from '../../../src/cli/format.js';
 
 test('parseNetDev sums every interface', (t) => {
@@ -27,4 +27,13 @@ test('statsRow computes CPU % over the interval and memory against the limit', (
   t.is(row.NetIO, '1.5 kB / 0 B');
   t.is(row.BlockIO, '0 B / 2 MB');
   t.is(row.PIDs, '3');
+});
+
+test('a container\'s own cgroup replaces the /proc counters it has, and its memory.max is the limit', (t) => {
+  const sample: StatsSample = { cpuTicks: 7, sampledAt: 0, memoryBytes: 1, pids: 1, netRxBytes: 5, netTxBytes: 6, blockReadBytes: 0, blockWriteBytes: 0 };
+  const full = withCgroupUsage(sample, { cpuUsec: 2_500_000, memoryBytes: 4096, memoryLimit: 1 << 20, pids: 4 });
+  t.deepEqual(full, { ...sample, cpuTicks: 250, memoryBytes: 4096, pids: 4, memoryLimit: 1 << 20 });
+  t.deepEqual(withCgroupUsage(sample, { cpuUsec: 1_000_000, memoryBytes: null, memoryLimit: null, pids: null }), { ...sample, cpuTicks: 100 }, 'without controllers only cpu.stat');
+  const row = statsRow('a'.repeat(64), 'web', sample, full, humanSize, 1_000_000_000);
+  t.is(row.MemUsage, '4.1 kB / 1.05 MB');
 });

@@ -55,6 +55,14 @@ test('a default container', async (t) => {
   t.true(spec.linux.readonlyPaths.includes('/proc/sys'));
   t.true(spec.linux.maskedPaths.includes('/proc/kcore'));
   t.is(spec.linux.devices.length, 6);
+  t.is(spec.linux.resources, undefined, 'no limits: hutch-runtime gives the container a cgroup only where it can');
+  t.false('cgroupsPath' in spec.linux);
+});
+
+test('--memory, --memory-swap, --cpus, --pids-limit become linux.resources', async (t) => {
+  const spec = generateSpec(await input({ memory: '64m', memorySwap: '-1', cpus: '0.5', pidsLimit: '20' }));
+  t.deepEqual(spec.linux.resources, { memory: { limit: 64 * 1024 * 1024, swap: -1 }, cpu: { quota: 50000, period: 100000 }, pids: { limit: 20 } });
+  t.regex(serializeSpec(spec), /"resources": \{\n\s+"memory": \{\n\s+"limit": 67108864,\n\s+"swap": -1/);
 });
 
 test('rootfs mode fuse-overlayfs: the overlay annotations plus the mode and the mount program', async (t) => {
