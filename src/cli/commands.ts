@@ -2,8 +2,6 @@
 // and import their engine lazily inside the handler.
 import type { CommandModule } from 'yargs';
 import type { GlobalOptions } from './context.js';
-import { containerFlags } from './run-flags.js';
-import { execFlags } from './exec.js';
 
 // yargs types each module by its own options; the list is heterogeneous by design.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -64,11 +62,17 @@ function booleanNames(flags: Record<string, { type?: string; alias?: string }>):
   return Object.entries(flags).flatMap(([name, option]) => (option.type === 'boolean' ? [name, ...(option.alias !== undefined ? [option.alias] : [])] : []));
 }
 
-/** Commands whose arguments after the first positional belong to the container, with their boolean flags. */
-export function commandBooleanFlags(command: string): ReadonlySet<string> | undefined {
-  if (command === 'run') return new Set([...booleanNames(containerFlags), 'detach', 'd']);
-  if (command === 'create') return new Set(booleanNames(containerFlags));
-  if (command === 'exec') return new Set(booleanNames(execFlags));
+/** Commands whose arguments after the first positional belong to the container. */
+export const PASS_THROUGH_COMMANDS: ReadonlySet<string> = new Set(['run', 'create', 'exec']);
+
+/**
+ * The boolean flags of a PASS_THROUGH_COMMANDS command (undefined for the others), loaded
+ * only for those commands, which load them anyway: `ps` or `rm` never pay for run's tables.
+ */
+export async function commandBooleanFlags(command: string): Promise<ReadonlySet<string> | undefined> {
+  if (command === 'run') return new Set([...booleanNames((await import('./run-flags.js')).containerFlags), 'detach', 'd']);
+  if (command === 'create') return new Set(booleanNames((await import('./run-flags.js')).containerFlags));
+  if (command === 'exec') return new Set(booleanNames((await import('./exec.js')).execFlags));
   return undefined;
 }
 
@@ -76,12 +80,12 @@ export function commandBooleanFlags(command: string): ReadonlySet<string> | unde
  * Where the container's own arguments start to need protecting: the command
  * word itself, or the verb after `container` (`hutch container exec ...`).
  */
-export function separatorPoint(argv: readonly string[], commandIndex: number): { index: number; booleans: ReadonlySet<string> } | undefined {
+export async function separatorPoint(argv: readonly string[], commandIndex: number): Promise<{ index: number; booleans: ReadonlySet<string> } | undefined> {
   let index = commandIndex;
   if (argv[commandIndex] === 'container') {
     index = argv.findIndex((arg, i) => i > commandIndex && !arg.startsWith('-'));
     if (index < 0) return undefined;
   }
-  const booleans = commandBooleanFlags(argv[index]!);
+  const booleans = await commandBooleanFlags(argv[index]!);
   return booleans ? { index, booleans } : undefined;
 }

@@ -39,7 +39,7 @@ async function main(argv: string[]): Promise<void> {
     import('./split-command-args.js'),
   ]);
   const commands = await loadCommands(commandIndex >= 0 ? argv[commandIndex] : undefined);
-  const split = commandIndex >= 0 ? separatorPoint(argv, commandIndex) : undefined;
+  const split = commandIndex >= 0 ? await separatorPoint(argv, commandIndex) : undefined;
   const args = split ? insertSeparatorAfterFirstPositional(argv, split.index, split.booleans) : argv;
   let verbose = false;
   const parser = yargs(args)

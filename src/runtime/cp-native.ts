@@ -11,8 +11,8 @@ import { HostError, HutchError } from '../errors.js';
 import { runtimeExecutablePath } from '../native/index.js';
 import type { HutchPaths } from '../paths.js';
 import { formatIdMap, planIdMapping, type IdMappingPlan } from '../storage/userns.js';
+import { runtimeRoot } from './container-state.js';
 import { containerPaths, type ContainerRecord } from './container-store.js';
-import { runtimeRoot } from './lifecycle.js';
 
 /** What the runtime does once inside the container's root. */
 export type CpOperation =

@@ -15,7 +15,7 @@ import { ensurePrivateDir } from '../paths.js';
 import { writeFileAtomic } from '../storage/atomic-file.js';
 import type { Store } from '../storage/store.js';
 import { containerPaths, findContainer, listContainers, removeContainerFiles, requireContainer, type ContainerRecord } from './container-store.js';
-import { readContainerState, type ContainerState, type ExitFile, type MonitorFile, type PersistedExit, type StateLocation } from './container-state.js';
+import { readContainerState, runtimeRoot, stateLocation, type ContainerState, type ExitFile, type MonitorFile, type PersistedExit } from './container-state.js';
 import { formatRestartPolicy, type RestartPolicy } from './restart-policy.js';
 
 /** An illegal transition: the container is in a state the verb cannot act on (podman's "container state improper"). */
@@ -32,19 +32,6 @@ export interface MonitorSettings {
   restart: RestartPolicy;
   /** --log-opt max-size in bytes. */
   logMaxSize?: number;
-}
-
-/**
- * The monitor's state root. Short on purpose: the attach socket
- * ROOT/<64-hex id>/attach must fit a unix socket address (108 bytes).
- */
-export function runtimeRoot(paths: HutchPaths): string {
-  return join(paths.runroot, 'ctr');
-}
-
-/** Where container `id`'s state files are. */
-export function stateLocation(paths: HutchPaths, id: string): StateLocation {
-  return { containerDir: containerPaths(paths.root, id).dir, runtimeRoot: runtimeRoot(paths), runroot: paths.runroot, id };
 }
 
 /** The log file the monitor writes (k8s-file format). */
