@@ -97,6 +97,19 @@ void set_env(std::vector<std::string>& env, const std::string& kv) {
   env.push_back(kv);
 }
 
+// The program the monitor compiled from this same stored config at create, or
+// a fresh compilation when it is missing or unreadable.
+SeccompFilter* saved_or_compiled_seccomp(const std::string& dir, const SeccompSpec& spec) {
+  std::string saved;
+  try {
+    if (read_small_file(dir + "/" + kSeccompProgram, &saved)) {
+      if (SeccompFilter* filter = deserialize_seccomp(saved)) return filter;
+    }
+  } catch (const RuntimeError&) {
+  }
+  return compile_seccomp(spec);
+}
+
 }  // namespace
 
 int exec_main(const std::string& root, const std::vector<std::string>& args) {
@@ -121,7 +134,7 @@ int exec_main(const std::string& root, const std::vector<std::string>& args) {
     p.additional_gids.clear();
   }
   p.terminal = a.tty;
-  SeccompFilter* filter = c.has_seccomp ? compile_seccomp(c.seccomp) : nullptr;
+  SeccompFilter* filter = c.has_seccomp ? saved_or_compiled_seccomp(dir, c.seccomp) : nullptr;
 
   // setns through the pidfd (Linux 5.8) enters every namespace at once, the
   // user namespace first, atomically: no /proc/<pid>/ns path can be swapped.

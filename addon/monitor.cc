@@ -150,7 +150,8 @@ int child_main(const std::vector<std::string>& args) {
     validate_container_id(id, "monitor");
     const std::string dir = container_dir(root, id);
     Config c = load_config_file(dir + "/" + kConfigCopy, bundle);
-    SeccompFilter* filter = c.has_seccomp ? compile_seccomp(c.seccomp) : nullptr;
+    // As a program, generated once: loaded by the init, and kept for exec.
+    SeccompFilter* filter = c.has_seccomp ? compile_seccomp(c.seccomp, SeccompForm::kProgram) : nullptr;
     CreateOptions o;
     o.dir = dir;
     o.detach = true;
@@ -166,6 +167,13 @@ int child_main(const std::vector<std::string>& args) {
       close(cc.master);
     }
     start_created(dir, cc.record, c);
+    // Best effort: without it, exec compiles the profile again.
+    if (filter != nullptr) {
+      try {
+        write_file_atomic(dir, kSeccompProgram, serialize_seccomp(filter));
+      } catch (const RuntimeError&) {
+      }
+    }
     send_message(report, "P" + std::to_string(cc.pid) + " " + std::to_string(cc.record.start_time));
   } catch (const RuntimeError& e) {
     send_message(report, "E" + std::to_string(e.exit_code()) + " " + e.what());

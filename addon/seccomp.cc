@@ -223,7 +223,7 @@ struct SeccompFilter {
   unsigned int flags = 0;  // SECCOMP_FILTER_FLAG_* for seccomp(2)
 };
 
-SeccompFilter* compile_seccomp(const SeccompSpec& spec) {
+SeccompFilter* compile_seccomp(const SeccompSpec& spec, SeccompForm form) {
   const Lib& l = lib();
   uint32_t def = action_of(spec.default_action, spec.has_default_errno_ret, spec.default_errno_ret, "linux.seccomp.defaultAction");
   ScmpCtx ctx = l.init(def);
@@ -293,14 +293,16 @@ SeccompFilter* compile_seccomp(const SeccompSpec& spec) {
     }
   }
   auto* filter = new SeccompFilter;
-  if (!spec.enosys_newer) {
+  for (const std::string& flag : spec.flags) {
+    filter->flags |= flag == "SECCOMP_FILTER_FLAG_LOG" ? SECCOMP_FILTER_FLAG_LOG : SECCOMP_FILTER_FLAG_SPEC_ALLOW;
+  }
+  if (!spec.enosys_newer && form == SeccompForm::kLibrary) {
     filter->ctx = ctx;
     return filter;
   }
   try {
-    std::vector<sock_filter> stub = enosys_stub(l, spec, arches);
+    if (spec.enosys_newer) filter->program = enosys_stub(l, spec, arches);
     std::vector<sock_filter> body = export_program(l, ctx);
-    filter->program = std::move(stub);
     filter->program.insert(filter->program.end(), body.begin(), body.end());
   } catch (...) {
     l.release(ctx);
@@ -312,9 +314,34 @@ SeccompFilter* compile_seccomp(const SeccompSpec& spec) {
     delete filter;
     throw RuntimeError("seccomp: the filter has more than 4096 BPF instructions");
   }
-  for (const std::string& flag : spec.flags) {
-    filter->flags |= flag == "SECCOMP_FILTER_FLAG_LOG" ? SECCOMP_FILTER_FLAG_LOG : SECCOMP_FILTER_FLAG_SPEC_ALLOW;
-  }
+  return filter;
+}
+
+namespace {
+constexpr char kSerialMagic[4] = {'H', 'S', 'B', '1'};
+constexpr uint32_t kKnownFlags = SECCOMP_FILTER_FLAG_LOG | SECCOMP_FILTER_FLAG_SPEC_ALLOW;
+}  // namespace
+
+std::string serialize_seccomp(const SeccompFilter* filter) {
+  if (filter->ctx != nullptr) throw RuntimeError("seccomp: only a filter compiled as a program can be kept");
+  std::string out(kSerialMagic, sizeof kSerialMagic);
+  out.append(reinterpret_cast<const char*>(&filter->flags), sizeof filter->flags);
+  out.append(reinterpret_cast<const char*>(filter->program.data()), filter->program.size() * sizeof(sock_filter));
+  return out;
+}
+
+SeccompFilter* deserialize_seccomp(const std::string& bytes) {
+  constexpr size_t kHeader = sizeof kSerialMagic + sizeof(uint32_t);
+  if (bytes.size() <= kHeader || memcmp(bytes.data(), kSerialMagic, sizeof kSerialMagic) != 0) return nullptr;
+  const size_t body = bytes.size() - kHeader;
+  if (body % sizeof(sock_filter) != 0 || body / sizeof(sock_filter) > BPF_MAXINSNS) return nullptr;
+  uint32_t flags;
+  memcpy(&flags, bytes.data() + sizeof kSerialMagic, sizeof flags);
+  if ((flags & ~kKnownFlags) != 0) return nullptr;
+  auto* filter = new SeccompFilter;
+  filter->flags = flags;
+  filter->program.resize(body / sizeof(sock_filter));
+  memcpy(filter->program.data(), bytes.data() + kHeader, body);
   return filter;
 }
 
