@@ -530,29 +530,39 @@ int do_delete(const Global& g, const std::vector<std::string>& args) {
   bool have = read_record(dir, &r);
   Status s = derive_status(dir, r, have);
   if (!force) require_status("delete", id, s, {Status::kStopped});
-  if (is_live(s)) {
-    int pidfd = open_verified_pidfd(r.pid, r.start_time);
-    if (pidfd >= 0) {
-      write_file_atomic(dir, kUserStopped, rfc3339_now() + "\n");
-      syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, nullptr, 0);
-      // As podman's rm -f: killed, then thawed (a cgroup v1 freezer would hold the signal).
-      if (s == Status::kPaused) {
-        try {
-          set_cgroup_frozen(r.cgroup_dir, false);
-        } catch (const RuntimeError& e) {
-          print_error(std::string("warning: ") + e.what());
-        }
-      }
-      if (!wait_pidfd(pidfd, 10000)) throw RuntimeError("delete: container `" + id + "` (pid " + std::to_string(r.pid) + ") did not die after SIGKILL");
-      close(pidfd);
-    }
+  if (force) {
+    // Written before anything is killed, so the monitor that sees the container
+    // end neither restarts it nor runs its exit command (hutch's `container
+    // cleanup`): whoever force-deletes the state cleans up after the container.
+    write_file_atomic(dir, kUserStopped, rfc3339_now() + "\n");
+    write_file_atomic(dir, kDeleting, rfc3339_now() + "\n");
   }
-  // The monitor still writes exit.json and must not restart: let it finish.
+  // The monitor still writes exit.json: let it finish. One that chose to
+  // restart just before the markers were written starts the container once
+  // more, which is killed as well.
   int mon = monitor_pidfd(dir);
-  if (mon >= 0) {
-    wait_pidfd(mon, 10000);
-    close(mon);
+  for (int waited = 0;;) {
+    if (force && is_live(s)) {
+      int pidfd = open_verified_pidfd(r.pid, r.start_time);
+      if (pidfd >= 0) {
+        syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, nullptr, 0);
+        // As podman's rm -f: killed, then thawed (a cgroup v1 freezer would hold the signal).
+        if (s == Status::kPaused) {
+          try {
+            set_cgroup_frozen(r.cgroup_dir, false);
+          } catch (const RuntimeError& e) {
+            print_error(std::string("warning: ") + e.what());
+          }
+        }
+        if (!wait_pidfd(pidfd, 10000)) throw RuntimeError("delete: container `" + id + "` (pid " + std::to_string(r.pid) + ") did not die after SIGKILL");
+        close(pidfd);
+      }
+    }
+    if (mon < 0 || wait_pidfd(mon, 100) || (waited += 100) >= 10000) break;
+    have = read_record(dir, &r);
+    s = derive_status(dir, r, have);
   }
+  if (mon >= 0) close(mon);
   // The fuse-overlayfs of the last start ends once the container's mount
   // namespace is gone; the container's files are removed only after it.
   end_recorded_fuse_daemon(dir, 10000);

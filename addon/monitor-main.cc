@@ -54,6 +54,7 @@ constexpr char kAttachStdout = 1;
 constexpr char kAttachStderr = 2;
 // File names inside the container's directory (addon/state.h).
 constexpr const char* kUserStopped = "stopped-by-user";
+constexpr const char* kDeleting = "deleting";
 constexpr const char* kExitFile = "exit.json";
 constexpr const char* kMonitorFile = "monitor.json";
 constexpr const char* kAttachSocket = "attach";
@@ -322,6 +323,7 @@ class Monitor {
   void broadcast(char tag, const char* data, size_t len);
   void write_exit(int status);
   void run_exit_command();
+  bool has_marker(const char* name) const;
 
   const Args& a_;
   Text dir_;
@@ -626,8 +628,17 @@ bool Monitor::run_once(bool first) {
   return true;
 }
 
+// A file the CLI or the runtime leaves in the state directory (stopped-by-user, deleting).
+bool Monitor::has_marker(const char* name) const {
+  Text path;
+  path.add(dir_.s, dir_.len).add("/").add(name);
+  struct stat st;
+  return lstat(path.s, &st) == 0;
+}
+
 void Monitor::run_exit_command() {
-  if (a_.exit_command == nullptr) return;
+  // `delete --force` killed the container and removes its state itself.
+  if (a_.exit_command == nullptr || has_marker(kDeleting)) return;
   pid_t pid = fork();
   if (pid != 0) return;
   setsid();
@@ -679,10 +690,7 @@ void Monitor::run() {
   for (;;) {
     bool ok = run_once(first);
     first = false;
-    struct stat st;
-    Text stopped;
-    stopped.add(dir_.s, dir_.len).add("/").add(kUserStopped);
-    const bool user_stopped = lstat(stopped.s, &st) == 0;
+    const bool user_stopped = has_marker(kUserStopped) || has_marker(kDeleting);
     bool again = false;
     if (ok && !user_stopped) {
       switch (a_.restart) {

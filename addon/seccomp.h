@@ -3,6 +3,8 @@
 // that building needs no libseccomp headers.
 #pragma once
 
+#include <string>
+
 #include "config.h"
 
 namespace hutch {

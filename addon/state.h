@@ -80,6 +80,7 @@ constexpr const char* kConfigCopy = "config.json";
 constexpr const char* kExecFifo = "exec.fifo";       // created: init waits for one byte
 constexpr const char* kResultFifo = "start.fifo";    // start: errors of init after the wait
 constexpr const char* kUserStopped = "stopped-by-user";
+constexpr const char* kDeleting = "deleting";          // delete --force: the monitor runs no exit command
 constexpr const char* kExitFile = "exit.json";
 constexpr const char* kMonitorFile = "monitor.json";
 constexpr const char* kAttachSocket = "attach";

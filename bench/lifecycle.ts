@@ -1,8 +1,9 @@
 // `npm run bench:lifecycle` (issue 5): the memory of the per-container monitor
 // (VmRSS of hutch's monitor against podman's conmon, averaged over detached
 // containers), `ps -a` wall time with 500 containers (and how long creating
-// them took), and the `run -d` → `exec true` → `rm -f` round trip; beside
-// podman on the same busybox image when it is installed.
+// them took), and the `run -d` → `exec true` → `rm -f` round trip, as a whole
+// and command by command; beside podman on the same busybox image when it is
+// installed.
 // Targets: monitor RSS ≤ 1 MiB, `ps -a` with 500 containers ≤ 150 ms.
 import { spawn, spawnSync } from 'node:child_process';
 import { chownSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -121,6 +122,24 @@ function roundTrip(label: string, cli: string[], flags: string[], rmFlags: strin
   return asBenchUser(label, ['/bin/sh', '-c', script], env);
 }
 
+/** Runs `argv` as the bench user; returns its wall time in ms and its last stdout line. Throws on failure. */
+function timedStep(argv: readonly string[], env: NodeJS.ProcessEnv): { ms: number; last: string } {
+  const start = process.hrtime.bigint();
+  const out = run(argv, env);
+  return { ms: Number(process.hrtime.bigint() - start) / 1e6, last: out.trim().split('\n').pop() ?? '' };
+}
+
+/** Each command of the round trip timed on its own, `rounds` times after one warm-up: the samples by command. */
+function roundTripSteps(cli: string[], flags: string[], rmFlags: string[], image: string, env: NodeJS.ProcessEnv, rounds: number): Map<string, number[]> {
+  const samples = new Map<string, number[]>([['run -d', []], ['exec true', []], ['rm -f', []]]);
+  for (let round = 0; round <= rounds; round++) {
+    const started = timedStep([...cli, 'run', '-d', ...flags, image, ...SLEEP], env);
+    const times = [started.ms, timedStep([...cli, 'exec', started.last, 'true'], env).ms, timedStep([...cli, 'rm', '-f', ...rmFlags, started.last], env).ms];
+    if (round > 0) [...samples.values()].forEach((values, i) => values.push(times[i]!));
+  }
+  return samples;
+}
+
 /** Runs one part of the benchmark; a failure is printed (and fails the run) without hiding the other parts' figures. */
 async function section(title: string, body: () => void | Promise<void>): Promise<void> {
   process.stdout.write(`\n== ${title}\n`);
@@ -183,6 +202,14 @@ try {
     });
   }
   if (tripMedians.size === 2) process.stdout.write(`round trip hutch / podman: ${([...tripMedians.values()][0]! / [...tripMedians.values()][1]!).toFixed(3)}\n`);
+  const stepTools = [{ name: 'hutch', cli: hutch.cli, flags: [] as string[], rmFlags: [] as string[], image: HUTCH_IMAGE }, ...(podman ? [{ name: 'podman', cli: podman.cli, flags: podman.flags, rmFlags: ['-t', '0'], image: podman.image }] : [])];
+  for (const tool of stepTools) {
+    await section(`${tool.name} round trip, each command on its own (median of ${rounds} after 1 warm-up)`, () => {
+      for (const [step, values] of roundTripSteps(tool.cli, tool.flags, tool.rmFlags, tool.image, stores.env, rounds)) {
+        process.stdout.write(`${summaryLine(`${tool.name} ${step}`, values)}\n`);
+      }
+    });
+  }
 
   await section(`ps -a with ${psContainers} containers`, async () => {
     const hutchCreate = await createMany(hutch.cli, HUTCH_IMAGE, stores.env, psContainers, createParallel);

@@ -2,9 +2,8 @@
 // given state (podman's -a on stop, kill, rm, start...).
 import { UsageError } from '../errors.js';
 import type { ContainerState } from '../runtime/container-state.js';
-import { readContainerState } from '../runtime/container-state.js';
+import { readContainerState, stateLocation } from '../runtime/container-state.js';
 import { listContainers } from '../runtime/container-store.js';
-import { stateLocation } from '../runtime/lifecycle.js';
 import type { Context } from './context.js';
 
 /** The names given, or with `all` the full IDs of the containers whose state `select` accepts. */

@@ -56,8 +56,8 @@ const attach: CommandModule<GlobalOptions, AttachOptions> = {
     if (state.status !== 'running') {
       throw new lifecycle.ContainerStateError(`you can only attach to running containers: ${record.name} is ${state.status}`, 'start it with `hutch start -a`');
     }
-    const { relayStdin } = await import('../runtime/attach-input.js');
-    const relay = lifecycle.monitorSettings(record).interactive && !argv['no-stdin'] ? relayStdin(lifecycle.runtimeRoot(ctx.paths), record.id) : undefined;
+    const [{ relayStdin }, { runtimeRoot }] = await Promise.all([import('../runtime/attach-input.js'), import('../runtime/container-state.js')]);
+    const relay = lifecycle.monitorSettings(record).interactive && !argv['no-stdin'] ? relayStdin(runtimeRoot(ctx.paths), record.id) : undefined;
     try {
       process.exitCode = await followUntilExit(ctx.paths, record);
     } finally {

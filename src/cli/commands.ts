@@ -2,10 +2,7 @@
 // and import their engine lazily inside the handler.
 import type { CommandModule } from 'yargs';
 import type { GlobalOptions } from './context.js';
-import { lifecycleFlags } from './detach-flags.js';
-import { containerFlags } from './run-flags.js';
 import type { CommandFlags } from './split-command-args.js';
-import { execFlags } from './exec.js';
 
 // yargs types each module by its own options; the list is heterogeneous by design.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -78,11 +75,19 @@ function flagKinds(table: FlagTable): CommandFlags {
   return { booleans, values };
 }
 
-/** Commands whose arguments after the first positional belong to the container, with their flags. */
-export function commandFlags(command: string): CommandFlags | undefined {
-  if (command === 'run') return flagKinds({ ...containerFlags, ...lifecycleFlags, detach: { alias: 'd', type: 'boolean' } });
-  if (command === 'create') return flagKinds({ ...containerFlags, ...lifecycleFlags });
-  if (command === 'exec') return flagKinds(execFlags);
+/** Commands whose arguments after the first positional belong to the container. */
+export const PASS_THROUGH_COMMANDS: ReadonlySet<string> = new Set(['run', 'create', 'exec']);
+
+/**
+ * The flags of a PASS_THROUGH_COMMANDS command (undefined for the others), loaded
+ * only for those commands, which load them anyway: `ps` or `rm` never pay for run's tables.
+ */
+export async function commandFlags(command: string): Promise<CommandFlags | undefined> {
+  if (command === 'run' || command === 'create') {
+    const [{ containerFlags }, { lifecycleFlags }] = await Promise.all([import('./run-flags.js'), import('./detach-flags.js')]);
+    return flagKinds({ ...containerFlags, ...lifecycleFlags, ...(command === 'run' ? { detach: { alias: 'd', type: 'boolean' } } : {}) });
+  }
+  if (command === 'exec') return flagKinds((await import('./exec.js')).execFlags);
   return undefined;
 }
 
@@ -90,12 +95,12 @@ export function commandFlags(command: string): CommandFlags | undefined {
  * Where the container's own arguments start to need protecting: the command
  * word itself, or the verb after `container` (`hutch container exec ...`).
  */
-export function separatorPoint(argv: readonly string[], commandIndex: number): { index: number; flags: CommandFlags } | undefined {
+export async function separatorPoint(argv: readonly string[], commandIndex: number): Promise<{ index: number; flags: CommandFlags } | undefined> {
   let index = commandIndex;
   if (argv[commandIndex] === 'container') {
     index = argv.findIndex((arg, i) => i > commandIndex && !arg.startsWith('-'));
     if (index < 0) return undefined;
   }
-  const flags = commandFlags(argv[index]!);
+  const flags = await commandFlags(argv[index]!);
   return flags ? { index, flags } : undefined;
 }

@@ -16,7 +16,7 @@ const containerCleanup: CommandModule<GlobalOptions, CleanupOptions> = {
   handler: async (argv) => {
     const ctx = createContext(argv);
     const { cleanupContainer } = await import('../runtime/lifecycle.js');
-    await withStore(ctx, (store) => cleanupContainer(store, ctx.paths, argv.container));
+    await cleanupContainer(ctx.paths, argv.container, (fn) => withStore(ctx, fn));
   },
 };
 

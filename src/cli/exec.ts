@@ -40,7 +40,7 @@ const exec: CommandModule<GlobalOptions, ExecOptions> = {
       throw new UsageError('--privileged is refused: rootless hutch cannot give a process more privileges than the container was created with', { hint: 'use --cap-add on `hutch run`/`create` for specific capabilities' });
     }
     const ctx = createContext(argv);
-    const [lifecycle, execEngine] = await Promise.all([import('../runtime/lifecycle.js'), import('../runtime/exec.js')]);
+    const [lifecycle, execEngine, { runtimeRoot }] = await Promise.all([import('../runtime/lifecycle.js'), import('../runtime/exec.js'), import('../runtime/container-state.js')]);
     const { record, state } = lifecycle.resolveContainer(ctx.paths, argv.container);
     if (state.status !== 'running' || !state.hasRuntimeState) {
       throw new lifecycle.ContainerStateError(
@@ -49,7 +49,7 @@ const exec: CommandModule<GlobalOptions, ExecOptions> = {
       );
     }
     const command = [...(argv.command ?? []), ...(((argv as unknown as Record<string, unknown>)['--'] as string[] | undefined) ?? [])].map(String);
-    process.exitCode = await execEngine.runExec(lifecycle.runtimeRoot(ctx.paths), record, {
+    process.exitCode = await execEngine.runExec(runtimeRoot(ctx.paths), record, {
       command,
       tty: Boolean(argv.tty),
       interactive: Boolean(argv.interactive),

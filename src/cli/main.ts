@@ -58,7 +58,7 @@ async function main(argv: string[]): Promise<void> {
     import('./split-command-args.js'),
   ]);
   const commands = await loadCommands(commandIndex >= 0 ? argv[commandIndex] : undefined);
-  const split = commandIndex >= 0 ? separatorPoint(argv, commandIndex) : undefined;
+  const split = commandIndex >= 0 ? await separatorPoint(argv, commandIndex) : undefined;
   let args: string[];
   try {
     args = split ? insertSeparatorAfterFirstPositional(argv, split.index, split.flags) : argv;

@@ -34,10 +34,9 @@ export function psCommand(command: string, aliases: string[] = []): CommandModul
         .option('latest', { alias: 'l', type: 'boolean', describe: 'Show the most recently created container (all states)' }),
     handler: async (argv) => {
       const ctx = createContext(argv);
-      const [{ listContainers }, { readContainerState }, { stateLocation }, rows, { formatRows }] = await Promise.all([
+      const [{ listContainers }, { readContainerState, stateLocation }, rows, { formatRows }] = await Promise.all([
         import('../runtime/container-store.js'),
         import('../runtime/container-state.js'),
-        import('../runtime/lifecycle.js'),
         import('../runtime/container-rows.js'),
         import('./format.js'),
       ]);

@@ -35,8 +35,8 @@ const start: CommandModule<GlobalOptions, StartOptions> = {
         // No log yet: follow from its beginning.
       }
       await lifecycle.startContainer(ctx.paths, record);
-      const [{ followUntilExit }, { relayStdin }] = await Promise.all([import('./attach.js'), import('../runtime/attach-input.js')]);
-      const relay = argv.interactive && lifecycle.monitorSettings(record).interactive ? relayStdin(lifecycle.runtimeRoot(ctx.paths), record.id) : undefined;
+      const [{ followUntilExit }, { relayStdin }, { runtimeRoot }] = await Promise.all([import('./attach.js'), import('../runtime/attach-input.js'), import('../runtime/container-state.js')]);
+      const relay = argv.interactive && lifecycle.monitorSettings(record).interactive ? relayStdin(runtimeRoot(ctx.paths), record.id) : undefined;
       try {
         process.exitCode = await followUntilExit(ctx.paths, record, offset);
       } finally {

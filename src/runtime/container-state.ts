@@ -4,9 +4,10 @@
 // when its /proc start time (stat field 22) matches the recorded one. ps reads
 // these files directly instead of spawning `hutch-runtime state` per container.
 // A live container whose own cgroup is frozen (cgroup.freeze) is paused.
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync, statSync } from 'node:fs';
+import type { HutchPaths } from '../paths.js';
 import { cgroupFrozen } from './cgroup.js';
+import { containerPaths } from './container-store.js';
 
 /** podman's container states that hutch can be in. */
 export type ContainerStatus = 'created' | 'running' | 'paused' | 'exited' | 'stopped';
@@ -144,12 +145,25 @@ export function processStartTime(pid: number, proc = '/proc'): number | null {
   return Number.isFinite(start) ? start : null;
 }
 
+// Most of the files probed per container are absent (a created container has
+// none of them): a failed open costs Node an exception with a stack trace, and
+// existsSync an error context, each about ten times a stat that returns
+// undefined, which is what `ps` with hundreds of containers spends its time on.
+function exists(path: string): boolean {
+  try {
+    return statSync(path, { throwIfNoEntry: false }) !== undefined;
+  } catch {
+    return false;
+  }
+}
+
 function readJson<T>(path: string): T | null {
+  if (!exists(path)) return null;
   try {
     const text = readFileSync(path, 'utf8');
     return text === '' ? null : (JSON.parse(text) as T);
   } catch {
-    // Missing, or caught between the monitor's create and rename: treated as not written yet.
+    // Removed since, or caught between the monitor's create and rename: treated as not written yet.
     return null;
   }
 }
@@ -165,18 +179,32 @@ export interface StateLocation {
   id: string;
 }
 
+/**
+ * The monitor's state root. Short on purpose: the attach socket
+ * ROOT/<64-hex id>/attach must fit a unix socket address (108 bytes).
+ */
+export function runtimeRoot(paths: HutchPaths): string {
+  return `${paths.runroot}/ctr`;
+}
+
+/** Where container `id`'s state files are. */
+export function stateLocation(paths: HutchPaths, id: string): StateLocation {
+  return { containerDir: containerPaths(paths.root, id).dir, runtimeRoot: runtimeRoot(paths), runroot: paths.runroot, id };
+}
+
 /** Reads the files of one container and derives its state. */
 export function readContainerState(location: StateLocation, startTimeOf: (pid: number) => number | null = processStartTime, frozen: (cgroupDir: string) => boolean = cgroupFrozen): ContainerState {
-  const dir = join(location.runtimeRoot, location.id);
-  const runtimeDir = existsSync(dir);
+  // Concatenation rather than path.join for the same reason as in containerPaths: ps does this per container.
+  const dir = `${location.runtimeRoot}/${location.id}`;
+  const runtimeDir = exists(dir);
   return deriveState({
     runtimeDir,
-    container: runtimeDir ? readJson<NativeContainerFile>(join(dir, 'container.json')) : null,
-    execFifo: runtimeDir && existsSync(join(dir, 'exec.fifo')),
-    monitor: runtimeDir ? readJson<MonitorFile>(join(dir, 'monitor.json')) : null,
-    exit: runtimeDir ? readJson<ExitFile>(join(dir, 'exit.json')) : null,
-    persisted: readJson<PersistedExit>(join(location.containerDir, 'state.json')),
-    foreground: runtimeDir ? null : readJson<ForegroundRuntimeState>(join(location.runroot, location.id, 'state.json')),
+    container: runtimeDir ? readJson<NativeContainerFile>(`${dir}/container.json`) : null,
+    execFifo: runtimeDir && exists(`${dir}/exec.fifo`),
+    monitor: runtimeDir ? readJson<MonitorFile>(`${dir}/monitor.json`) : null,
+    exit: runtimeDir ? readJson<ExitFile>(`${dir}/exit.json`) : null,
+    persisted: readJson<PersistedExit>(`${location.containerDir}/state.json`),
+    foreground: runtimeDir ? null : readJson<ForegroundRuntimeState>(`${location.runroot}/${location.id}/state.json`),
     startTimeOf,
     frozen,
   });

@@ -6,14 +6,15 @@
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { PassThrough, type Readable } from 'node:stream';
 import { HostError, HutchError } from '../errors.js';
 import type { RootfsMode } from '../host/rootfs-mode.js';
 import { ROOTFS_ANNOTATIONS as ANNOTATIONS } from '../spec/annotations.js';
 import { runtimeExecutablePath } from '../native/index.js';
 import type { HutchPaths } from '../paths.js';
 import { formatIdMap, planIdMapping, type IdMappingPlan } from '../storage/userns.js';
+import { runtimeRoot } from './container-state.js';
 import { containerPaths, type ContainerRecord } from './container-store.js';
-import { runtimeRoot } from './lifecycle.js';
 
 /** What the runtime does once inside the container's root. */
 export type CpOperation =
@@ -79,7 +80,34 @@ export function cpCommand(runtime: string, target: { running: true; runtimeRoot:
 /** A started `hutch-runtime cp`, and its outcome (rejects with the runtime's own message). */
 export interface CpProcess {
   child: ChildProcess;
+  /** The runtime's stdout (the tar of `--out`), held until read; null unless stdout is piped. */
+  output: Readable | null;
   done: Promise<void>;
+}
+
+/**
+ * Spawns the runtime command `file args` for the copy of container `name`.
+ * Its stdout is piped at once into `output`: when a child exits, Node resumes
+ * every stdio stream nobody reads yet (child_process flushStdio), which throws
+ * its bytes away, and a small copy often ends before the caller attaches its
+ * consumer (extractToStaging first creates its directory). Issue 5: the tar
+ * then arrived empty. The pipe keeps the bytes, with backpressure on the runtime.
+ */
+export function spawnCp(file: string, args: readonly string[], stdio: StdioOptions, name: string): CpProcess {
+  const child = spawn(file, args, { stdio });
+  const output = child.stdout ? child.stdout.pipe(new PassThrough()) : null;
+  child.stdout?.once('error', (err) => output!.destroy(err));
+  let stderr = '';
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const done = new Promise<void>((resolve, reject) => {
+    child.once('error', (err) => reject(new HutchError('ERUNTIME', `cannot start hutch-runtime: ${err.message}`, { cause: err })));
+    child.once('close', (code, signal) => {
+      if (code === 0) return resolve();
+      const message = stderr.trim().split('\n').at(-1)?.replace(/^hutch-runtime:\s*/, '') || `hutch-runtime cp exited with ${code ?? signal}`;
+      reject(new HutchError('ECP', `${name}: ${message}`));
+    });
+  });
+  return { child, output, done };
 }
 
 /** Starts the runtime for `record` with `stdio` (stdin/stdout carry the tar). */
@@ -89,16 +117,5 @@ export async function startCp(paths: HutchPaths, record: ContainerRecord, runnin
     ? ({ running: true, runtimeRoot: runtimeRoot(paths), id: record.id } as const)
     : ({ running: false, plan: await planIdMapping(), layout: readContainerLayout(paths.root, record.id) } as const);
   const [file, ...args] = cpCommand(runtime, target, op);
-  const child = spawn(file!, args, { stdio });
-  let stderr = '';
-  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const done = new Promise<void>((resolve, reject) => {
-    child.once('error', (err) => reject(new HutchError('ERUNTIME', `cannot start hutch-runtime: ${err.message}`, { cause: err })));
-    child.once('close', (code, signal) => {
-      if (code === 0) return resolve();
-      const message = stderr.trim().split('\n').at(-1)?.replace(/^hutch-runtime:\s*/, '') || `hutch-runtime cp exited with ${code ?? signal}`;
-      reject(new HutchError('ECP', `${record.name}: ${message}`));
-    });
-  });
-  return { child, done };
+  return spawnCp(file!, args, stdio, record.name);
 }

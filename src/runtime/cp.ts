@@ -66,7 +66,7 @@ async function copyOut(paths: HutchPaths, request: CpRequest, name: string, path
   const { record, running } = container(paths, name);
   if (request.destination === '-') {
     const cp = await startCp(paths, record, running, { out: path }, ['ignore', 'pipe', 'pipe']);
-    cp.child.stdout!.pipe(request.stdout);
+    cp.output!.pipe(request.stdout);
     await cp.done;
     return;
   }
@@ -77,7 +77,7 @@ async function copyOut(paths: HutchPaths, request: CpRequest, name: string, path
   if (!existing && dest.endsWith('/')) throw new NotFoundError(`destination directory \`${dest}\` does not exist`);
   if (!(await statOrNull(parent, true))?.isDirectory()) throw new NotFoundError(`\`${parent}\` is not a directory`, { hint: 'the parent directory of the destination must exist' });
   const cp = await startCp(paths, record, running, { out: path, name: 'top' }, ['ignore', 'pipe', 'pipe']);
-  const [extracted, ran] = await Promise.allSettled([extractToStaging(cp.child.stdout!, parent), cp.done]);
+  const [extracted, ran] = await Promise.allSettled([extractToStaging(cp.output!, parent), cp.done]);
   const staging = extracted.status === 'fulfilled' ? extracted.value : undefined;
   try {
     // The runtime's own error explains a broken stream better than the parser's.

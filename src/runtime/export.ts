@@ -13,8 +13,8 @@ export async function exportContainer(paths: HutchPaths, name: string, out: Writ
   const cp = await startCp(paths, record, running, { out: '/', export: true }, ['ignore', 'pipe', 'pipe']);
   const finished = new Promise<void>((resolve, reject) => {
     out.once('error', reject);
-    cp.child.stdout!.once('end', resolve);
+    cp.output!.once('end', resolve);
   });
-  cp.child.stdout!.pipe(out, { end: false });
+  cp.output!.pipe(out, { end: false });
   await Promise.all([cp.done, finished]);
 }

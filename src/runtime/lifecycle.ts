@@ -15,7 +15,7 @@ import { ensurePrivateDir } from '../paths.js';
 import { writeFileAtomic } from '../storage/atomic-file.js';
 import type { Store } from '../storage/store.js';
 import { containerPaths, findContainer, listContainers, removeContainerFiles, requireContainer, type ContainerRecord } from './container-store.js';
-import { readContainerState, type ContainerState, type ExitFile, type ForegroundRuntimeState, type MonitorFile, type PersistedExit, type StateLocation } from './container-state.js';
+import { readContainerState, runtimeRoot, stateLocation, type ContainerState, type ExitFile, type ForegroundRuntimeState, type MonitorFile, type PersistedExit } from './container-state.js';
 import { formatRestartPolicy, type RestartPolicy } from './restart-policy.js';
 
 /** An illegal transition: the container is in a state the verb cannot act on (podman's "container state improper"). */
@@ -32,19 +32,6 @@ export interface MonitorSettings {
   restart: RestartPolicy;
   /** --log-opt max-size in bytes. */
   logMaxSize?: number;
-}
-
-/**
- * The monitor's state root. Short on purpose: the attach socket
- * ROOT/<64-hex id>/attach must fit a unix socket address (108 bytes).
- */
-export function runtimeRoot(paths: HutchPaths): string {
-  return join(paths.runroot, 'ctr');
-}
-
-/** Where container `id`'s state files are. */
-export function stateLocation(paths: HutchPaths, id: string): StateLocation {
-  return { containerDir: containerPaths(paths.root, id).dir, runtimeRoot: runtimeRoot(paths), runroot: paths.runroot, id };
 }
 
 /** The log file the monitor writes (k8s-file format). */
@@ -148,11 +135,13 @@ function readJsonFile<T>(path: string): T | null {
 
 // `hutch-runtime delete`: waits for a live monitor to finish, removes the
 // runtime state. A state that is already gone (a concurrent rm or cleanup) is fine.
-async function deleteRuntimeState(paths: HutchPaths, id: string, force: boolean): Promise<void> {
+// `keepExit`: the last exit is copied to containers/<id>/state.json first
+// (needless when the container itself is removed next).
+async function deleteRuntimeState(paths: HutchPaths, id: string, options: { force: boolean; keepExit: boolean }): Promise<void> {
   const root = runtimeRoot(paths);
   if (!existsSync(join(root, id))) return;
-  persistExit(paths, id);
-  const result = await runRuntime(['--root', root, 'delete', ...(force ? ['--force'] : []), id]);
+  if (options.keepExit) persistExit(paths, id);
+  const result = await runRuntime(['--root', root, 'delete', ...(options.force ? ['--force'] : []), id]);
   if (result.code !== 0 && existsSync(join(root, id))) {
     throw new HutchError('ERUNTIME', `cannot delete the runtime state of container ${id.slice(0, 12)}: ${result.stderr}`);
   }
@@ -171,7 +160,7 @@ export async function startContainer(paths: HutchPaths, record: ContainerRecord)
   if (state.status === 'paused') throw new ContainerStateError(`container ${record.name} is paused`, 'unpause it instead');
   if (state.hasRuntimeState) {
     if (state.monitorAlive) throw new ContainerStateError(`container ${record.name} is ${state.status} and its monitor is still running (a restart may be pending)`, 'stop it first with `hutch stop`');
-    await deleteRuntimeState(paths, record.id, state.status === 'created');
+    await deleteRuntimeState(paths, record.id, { force: state.status === 'created', keepExit: true });
   }
   const root = ensurePrivateDir(runtimeRoot(paths));
   const cpaths = containerPaths(paths.root, record.id);
@@ -257,19 +246,21 @@ export async function stopContainer(paths: HutchPaths, record: ContainerRecord, 
  */
 export async function removeContainer(store: Store, paths: HutchPaths, record: ContainerRecord, options: { force: boolean; timeoutSeconds?: number }): Promise<void> {
   const state = currentState(paths, record.id);
-  if (isLive(state) || state.status === 'paused') {
-    if (!options.force) {
-      throw new ContainerStateError(
-        `cannot remove container ${record.id} as it is ${state.status} - running or paused containers cannot be removed without force: container state improper`,
-        'stop it first (`hutch stop`) or use `hutch rm -f`',
-      );
-    }
-    if (state.status === 'paused') await killPaused(paths, record, state);
-    else await stopContainer(paths, record, options.timeoutSeconds ?? 0);
+  const live = isLive(state) || state.status === 'paused';
+  if (live && !options.force) {
+    throw new ContainerStateError(
+      `cannot remove container ${record.id} as it is ${state.status} - running or paused containers cannot be removed without force: container state improper`,
+      'stop it first (`hutch stop`) or use `hutch rm -f`',
+    );
   }
-  // The monitor writes its exit record after the container ends: let it finish before its files go.
-  await waitMonitorGone(paths, record.id);
-  await deleteRuntimeState(paths, record.id, true);
+  // A paused container is killed, then thawed (frozen tasks take SIGKILL only once thawed); a stop
+  // timeout and a foreground run (no runtime state) go through stop. Otherwise `hutch-runtime
+  // delete --force` does it all natively: SIGKILL through the pidfd, a wait for the death and for
+  // the monitor to write exit.json (pidfds, no polling), and the monitor then runs no exit command,
+  // since this removal is the cleanup.
+  if (live && state.status === 'paused') await killPaused(paths, record, state);
+  else if (live && (!state.hasRuntimeState || (options.timeoutSeconds ?? 0) > 0)) await stopContainer(paths, record, options.timeoutSeconds ?? 0);
+  await deleteRuntimeState(paths, record.id, { force: true, keepExit: false });
   removeForegroundCgroup(paths, record.id);
   await removeContainerFiles(store, record.id);
 }
@@ -331,17 +322,19 @@ async function waitMonitorGone(paths: HutchPaths, id: string): Promise<void> {
 /**
  * What the monitor's exit command does (`hutch container cleanup ID`): keep
  * the exit status, delete the runtime state, and remove an --rm container.
- * Safe to race with rm -f and with itself.
+ * Safe to race with rm -f and with itself. The store is opened (`withStore`)
+ * only to remove an --rm container: a container already removed leaves nothing
+ * to do, and nothing is created where a removed store was.
  */
-export async function cleanupContainer(store: Store, paths: HutchPaths, id: string): Promise<void> {
+export async function cleanupContainer(paths: HutchPaths, id: string, withStore: <T>(fn: (store: Store) => Promise<T>) => Promise<T>): Promise<void> {
   const record = findContainer(paths.root, id);
   if (!record) return;
   const state = currentState(paths, record.id);
   if (isLive(state)) return;
-  await deleteRuntimeState(paths, record.id, false);
+  await deleteRuntimeState(paths, record.id, { force: false, keepExit: true });
   if (record.autoRemove) {
     try {
-      await removeContainerFiles(store, record.id);
+      await withStore((store) => removeContainerFiles(store, record.id));
     } catch (err) {
       if (!(err instanceof NotFoundError)) throw err;
     }

@@ -11,9 +11,9 @@ export interface FileLock {
   release(): void;
 }
 
-function openLockFile(path: string): number {
+function openLockFile(path: string, create = true): number {
   try {
-    return openSync(path, constants.O_RDWR | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
+    return openSync(path, constants.O_RDWR | (create ? constants.O_CREAT : 0) | constants.O_NOFOLLOW, 0o600);
   } catch (err) {
     throw fromNodeError(err, path);
   }
@@ -44,9 +44,9 @@ export async function lockFile(path: string, mode: 'exclusive' | 'shared' = 'exc
   return held(path, fd);
 }
 
-/** Takes an exclusive lock on `path` if nobody holds it; null otherwise. */
-export function tryLockFile(path: string): FileLock | null {
-  const fd = openLockFile(path);
+/** Takes an exclusive lock on `path` if nobody holds it; null otherwise. `create: false` leaves a missing file missing (ENOENT). */
+export function tryLockFile(path: string, options: { create?: boolean } = {}): FileLock | null {
+  const fd = openLockFile(path, options.create ?? true);
   try {
     if (loadNative().flock(fd, 'exclusive', true)) return held(path, fd);
   } catch (err) {

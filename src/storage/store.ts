@@ -491,9 +491,11 @@ export class Store {
       if (name.startsWith(PROC_PREFIX)) {
         let lock: FileLock | null;
         try {
-          lock = tryLockFile(join(path, 'lock'));
+          // Never created here: a process closing its store deletes the lock file before its
+          // directory (without store.lock), and a lock file made in between would make that rmdir fail.
+          lock = tryLockFile(join(path, 'lock'), { create: false });
         } catch (err) {
-          // A process closing its store removes its staging dir without store.lock: gone is swept.
+          // That process is removing it, or already has.
           if ((err as HutchError).code === 'ENOENT') continue;
           throw err;
         }

@@ -4,7 +4,7 @@
 import anyTest, { type TestFn } from 'ava';
 import { spawnHutch } from '../helpers/installed-cli.js';
 import type { RunImage } from '../helpers/run-image.js';
-import { alive, eventually, h, inspect, ok, prepareLifecycleImage, psRows, psStatus, runDetached, sameId, waitForFileInContainer, waitForStatus } from '../helpers/lifecycle-cli.js';
+import { alive, eventually, h, inspect, monitorPid, ok, prepareLifecycleImage, psRows, psStatus, runDetached, sameId, waitForFileInContainer, waitForStatus } from '../helpers/lifecycle-cli.js';
 
 const test = anyTest as TestFn<{ image: RunImage }>;
 
@@ -128,6 +128,17 @@ test('rm refuses a running container; rm -f removes it and its process', async (
   const missing = await h(image, ['rm', id]);
   t.not(missing.exitCode, 0);
   t.regex(missing.stderr, /no such container|no container with|not found|does not exist/i);
+});
+
+test('rm -f of a container that restarts always: it is killed, its monitor ends, nothing comes back', async (t) => {
+  const { image } = t.context;
+  const id = await runDetached(image, ['--restart', 'always']);
+  const { State } = await waitForStatus(image, id, 'running');
+  const monitor = await monitorPid(image, id);
+  t.is((await h(image, ['rm', '-f', id])).exitCode, 0);
+  t.false(await alive(State.Pid));
+  t.false(await alive(monitor), 'rm -f returns once the monitor has ended, without a restart');
+  t.is(await psStatus(image, id), undefined);
 });
 
 test.serial('container prune removes every container that is not running', async (t) => {

@@ -94,3 +94,19 @@ test('readContainerState reads the monitor files from disk', (t) => {
   t.is(state.exitCode, 0);
   t.true(state.hasRuntimeState);
 });
+
+test('readContainerState without runtime state reads the persisted exit, a foreground run, or finds nothing: created', (t) => {
+  const base = mkdtempSync(join(tmpdir(), 'h15-state-'));
+  const id = 'b'.repeat(64);
+  const location = { containerDir: join(base, 'c'), runtimeRoot: join(base, 'ctr'), runroot: base, id };
+  mkdirSync(location.containerDir);
+  t.is(readContainerState(location, () => null).status, 'created');
+  mkdirSync(join(base, id));
+  writeFileSync(join(base, id, 'state.json'), JSON.stringify({ status: 'running', pid: 5 }));
+  t.is(readContainerState(location, (pid) => (pid === 5 ? 1 : null)).status, 'running');
+  writeFileSync(join(location.containerDir, 'state.json'), JSON.stringify({ status: 'exited', exitCode: 4, startedAt: 'a', finishedAt: '2026-01-01T00:00:01Z' }));
+  const exited = readContainerState(location, () => null);
+  t.is(exited.status, 'exited');
+  t.is(exited.exitCode, 4);
+  t.false(exited.hasRuntimeState);
+});

@@ -28,6 +28,15 @@ test('an empty container.json (an unsynced --rm record after a power cut) is not
   );
 });
 
+test('containers list oldest first', (t) => {
+  const at = (id: string, created: string) => JSON.stringify({ ...(JSON.parse(record(id)) as object), created });
+  const root = storeWith(t, { [ID_A]: at(ID_A, '2024-01-01T00:00:10.500Z'), [ID_B]: at(ID_B, '2024-01-01T00:00:09.900Z') });
+  t.deepEqual(
+    listContainers(root).map((c) => c.id),
+    [ID_B, ID_A],
+  );
+});
+
 test('a container.json with broken JSON is still reported as corrupt', (t) => {
   const root = storeWith(t, { [ID_A]: '{"id":' });
   t.throws(() => listContainers(root), { message: /is not valid JSON/ });

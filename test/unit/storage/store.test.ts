@@ -184,6 +184,18 @@ test('opening the store sweeps leftovers of dead processes but not of live ones'
   t.true(left.includes('proc-1-live'));
 });
 
+test('a staging dir whose lock file is already gone is left to the process removing it', async (t) => {
+  const root = storeRoot(t);
+  (await openStore(root, direct)).close();
+  // What Store.close leaves for an instant: the lock file deleted, the directory not yet. A sweep that
+  // recreated the lock file there (to try it) made the owner's rmdir fail with ENOTEMPTY.
+  const closing = join(root, 'tmp', 'proc-2-closing');
+  mkdirSync(join(closing, 'layer-x'), { recursive: true });
+  const store = await openStore(root, direct);
+  t.teardown(() => store.close());
+  t.deepEqual(readdirSync(closing), ['layer-x']);
+});
+
 test('kill -9 during a layer extraction leaves no visible layer; the next open sweeps the staging', async (t) => {
   const root = storeRoot(t);
   (await openStore(root, direct)).close();
