@@ -1,8 +1,7 @@
 // `hutch exec` in a running container: exit status propagated, -e/-w/-u/-i,
 // same namespaces and security settings as the container, --privileged
 // refused rootless, a clear error when the container does not run.
-import { existsSync } from 'node:fs';
-import { rm, writeFile } from 'node:fs/promises';
+import { readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import anyTest, { type TestFn } from 'ava';
 import type { RunImage } from '../helpers/run-image.js';
@@ -54,18 +53,19 @@ test('exec keeps the container\'s security settings (dropped capability, no_new_
 
 // The monitor keeps the seccomp program it generated at create (ROOT/ID/seccomp.bpf) and exec loads it
 // instead of compiling the profile again: the filter must be the container's either way.
-test('exec applies the container\'s seccomp filter, kept at create or compiled again', async (t) => {
+test('exec applies the container\'s seccomp filter, from the program cache or compiled again', async (t) => {
   const { image, id } = t.context;
   const probes = ['keyctl', 'bpf', 'unshare', '1000'];
   const probe = async (run: (syscall: string) => Promise<string>) => Promise.all(probes.map(async (name) => parseReport<{ result: number; errno: string }>(await run(name))));
   const inInit = await probe((name) => ok(image, ['run', '--rm', image.ref, '/bin/reporter', 'syscall', name]));
   t.true(inInit.some((r) => r.result === -1), JSON.stringify(inInit));
-  const program = join(image.store.runroot, 'ctr', id, 'seccomp.bpf');
-  t.true(existsSync(program), 'the monitor keeps the generated program');
+  const cache = join(image.store.root, 'seccomp-cache');
+  const programs = (await readdir(cache)).filter((name) => name.endsWith('.bpf'));
+  t.true(programs.length > 0, 'the compiled program is cached');
   t.deepEqual(await probe((name) => ok(image, ['exec', id, '/bin/reporter', 'syscall', name])), inInit);
-  await writeFile(program, 'not a program');
+  for (const name of programs) await writeFile(join(cache, name), 'not a program');
   t.deepEqual(await probe((name) => ok(image, ['exec', id, '/bin/reporter', 'syscall', name])), inInit, 'an unusable program is compiled again');
-  await rm(program);
+  await rm(cache, { recursive: true, force: true });
   t.deepEqual(await probe((name) => ok(image, ['exec', id, '/bin/reporter', 'syscall', name])), inInit, 'a missing program is compiled again');
 });
 
