@@ -111,7 +111,7 @@ export type NewContainer = Omit<ContainerRecord, 'id' | 'name' | 'created'> & { 
  * that lists as a container.
  */
 export async function createContainerRecord(store: Store, request: NewContainer): Promise<{ record: ContainerRecord; paths: ContainerPaths }> {
-  const [{ generateName, newContainerId, validateContainerName }, { writeFileAtomic, writeFileVolatile }] = await Promise.all([import('./container-id.js'), import('../storage/atomic-file.js')]);
+  const [{ generateName, newContainerId, validateContainerName }, { fsyncDir, writeFileAtomic, writeFileVolatile }] = await Promise.all([import('./container-id.js'), import('../storage/atomic-file.js')]);
   const name = request.name !== undefined ? validateContainerName(request.name) : undefined;
   return store.withStoreLock(() => {
     const existing = listContainers(store.root);
@@ -124,16 +124,24 @@ export async function createContainerRecord(store: Store, request: NewContainer)
     }
     const id = newContainerId();
     const paths = containerPaths(store.root, id);
-    for (const dir of [paths.dir, paths.bundle, paths.work, paths.rootfs]) mkdirSync(dir, { recursive: true, mode: 0o700 });
+    // Made complete in this process's staging dir and renamed into place, so a
+    // hutch killed meanwhile leaves no half-made container, only staging that
+    // the next start-up sweeps.
+    const staged = `${store.stagingDir}/container-${id}`;
+    const stagedPaths = { bundle: `${staged}/bundle`, work: `${staged}/work`, rootfs: `${staged}/rootfs`, upper: `${staged}/upper` };
+    for (const dir of [staged, stagedPaths.bundle, stagedPaths.work, stagedPaths.rootfs]) mkdirSync(dir, { mode: 0o700 });
     // overlayfs takes the root directory's attributes from the upper dir: it must be
     // traversable by every container user (the container dir around it stays private).
-    mkdirSync(paths.upper, { mode: 0o755 });
-    chmodSync(paths.upper, 0o755);
+    mkdirSync(stagedPaths.upper, { mode: 0o755 });
+    chmodSync(stagedPaths.upper, 0o755);
     const record: ContainerRecord = { ...request, id, name: name ?? generateName(taken), created: new Date().toISOString() };
-    // A --rm container lives for one command, so its record skips the two
+    // A --rm container lives for one command, so its record skips the
     // fsyncs (tens of ms on ext4): a power cut can only leave it empty or missing.
     const write = request.autoRemove ? writeFileVolatile : writeFileAtomic;
-    write(join(paths.dir, 'container.json'), `${JSON.stringify(record, null, 2)}\n`);
+    write(`${staged}/container.json`, `${JSON.stringify(record, null, 2)}\n`);
+    mkdirSync(join(paths.dir, '..'), { recursive: true, mode: 0o700 });
+    renameSync(staged, paths.dir);
+    if (!request.autoRemove) fsyncDir(join(paths.dir, '..'));
     return { record, paths };
   });
 }
