@@ -229,5 +229,15 @@ try {
   });
 } finally {
   rmSync(hutch.runroot, { recursive: true, force: true });
+  // podman's container locks are one shared memory segment per user (2048 locks): a container that
+  // goes with its store instead of through `podman rm` never gives its lock back, and a few runs of
+  // this benchmark would exhaust them ("exceeded num_locks").
+  if (stores.podman) {
+    try {
+      run([...stores.podman, 'rm', '--all', '--force', '--time', '0'], stores.env);
+    } catch (err) {
+      process.stdout.write(`warning: podman's containers were not removed, their locks stay taken: ${(err as Error).message.split('\n')[0]}\n`);
+    }
+  }
   await removeStores(stores);
 }
