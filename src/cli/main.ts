@@ -4,7 +4,6 @@
 // `hutch --version` is answered before yargs is loaded: it is the start-up
 // floor every other command is measured against.
 import { readFileSync } from 'node:fs';
-import type { Argv } from 'yargs';
 import { enableCompileCache } from './compile-cache.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -17,24 +16,6 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
   if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
   throw err;
 });
-
-/** The one internal of yargs that hutch touches (yargs 17: usage.js). */
-interface YargsUsageInternals {
-  getInternalMethods?: () => { getUsageInstance?: () => { cacheHelpMessage?: () => void } };
-}
-
-/**
- * yargs renders the whole help text each time a command handler starts, to
- * have it ready should the handler fail (yargs 17 command.js calls
- * usage.cacheHelpMessage). hutch reports a failed handler itself and never
- * prints that text, and rendering run's sixty options costs several
- * milliseconds of every container start, so the render is skipped. A yargs
- * without this internal keeps working, only slower.
- */
-function skipHelpPrerender(parser: Argv): void {
-  const usage = (parser as unknown as YargsUsageInternals).getInternalMethods?.().getUsageInstance?.();
-  if (typeof usage?.cacheHelpMessage === 'function') usage.cacheHelpMessage = () => undefined;
-}
 
 async function main(argv: string[]): Promise<void> {
   if (argv.length === 1 && argv[0] === '--version') {
@@ -97,7 +78,6 @@ async function main(argv: string[]): Promise<void> {
       }
       throw new UsageError(message ?? 'invalid usage', { hint: 'see `hutch --help`' });
     });
-  skipHelpPrerender(parser);
   try {
     await parser.parseAsync();
   } catch (err) {
