@@ -2,11 +2,13 @@
 // and import their engine lazily inside the handler.
 import type { CommandModule } from 'yargs';
 import type { GlobalOptions } from './context.js';
+import type { DirectCommand, FlagTable } from './direct-argv.js';
+import { globalFlags } from './global-flags.js';
 import type { CommandFlags } from './split-command-args.js';
 
 // yargs types each module by its own options; the list is heterogeneous by design.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-type AnyCommand = CommandModule<GlobalOptions, any>;
+export type AnyCommand = CommandModule<GlobalOptions, any>;
 
 // Top-level command words → their modules, in the order `hutch --help` lists
 // them. Only the typed command's module is loaded: each one pulls in its own
@@ -59,10 +61,8 @@ export async function loadCommands(word: string | undefined): Promise<AnyCommand
   return modules.map((module) => module.default);
 }
 
-type FlagTable = Record<string, { type?: string; alias?: string }>;
-
-/** The global flags every command accepts (main.ts). */
-const GLOBAL_FLAGS: FlagTable = { root: { type: 'string' }, runroot: { type: 'string' }, 'log-level': { type: 'string' }, help: { alias: 'h', type: 'boolean' }, version: { type: 'boolean' } };
+/** The global flags every command accepts (global-flags.ts), and yargs' own --help and --version. */
+const GLOBAL_FLAGS: FlagTable = { ...globalFlags, help: { alias: 'h', type: 'boolean' }, version: { type: 'boolean' } };
 
 function flagKinds(table: FlagTable): CommandFlags {
   const booleans = new Set<string>();
@@ -70,25 +70,32 @@ function flagKinds(table: FlagTable): CommandFlags {
   for (const [name, option] of Object.entries({ ...GLOBAL_FLAGS, ...table })) {
     const kind = option.type === 'boolean' ? booleans : values;
     kind.add(name);
-    if (option.alias !== undefined) kind.add(option.alias);
+    for (const alias of option.alias === undefined ? [] : [option.alias].flat()) kind.add(alias);
   }
   return { booleans, values };
 }
 
-/** Commands whose arguments after the first positional belong to the container. */
-export const PASS_THROUGH_COMMANDS: ReadonlySet<string> = new Set(['run', 'create', 'exec']);
+// Commands whose arguments after the first positional belong to the
+// container. Their flag tables load only for them, which load them anyway:
+// `ps` or `rm` never pay for run's tables.
+const PASS_THROUGH: Record<string, () => Promise<DirectCommand>> = {
+  run: async () => ({ word: 'run', positional: 'image', variadic: 'command', flags: (await import('./run-flags.js')).runFlags }),
+  create: async () => ({ word: 'create', positional: 'image', variadic: 'command', flags: (await import('./run-flags.js')).createFlags }),
+  exec: async () => ({ word: 'exec', positional: 'container', variadic: 'command', flags: (await import('./exec.js')).execFlags }),
+};
 
-/**
- * The flags of a PASS_THROUGH_COMMANDS command (undefined for the others), loaded
- * only for those commands, which load them anyway: `ps` or `rm` never pay for run's tables.
- */
-export async function commandFlags(command: string): Promise<CommandFlags | undefined> {
-  if (command === 'run' || command === 'create') {
-    const [{ containerFlags }, { lifecycleFlags }] = await Promise.all([import('./run-flags.js'), import('./detach-flags.js')]);
-    return flagKinds({ ...containerFlags, ...lifecycleFlags, ...(command === 'run' ? { detach: { alias: 'd', type: 'boolean' } } : {}) });
-  }
-  if (command === 'exec') return flagKinds((await import('./exec.js')).execFlags);
-  return undefined;
+/** Commands whose arguments after the first positional belong to the container. */
+export const PASS_THROUGH_COMMANDS: ReadonlySet<string> = new Set(Object.keys(PASS_THROUGH));
+
+/** The shape of a PASS_THROUGH_COMMANDS command (undefined for the others). */
+export async function passThroughCommand(command: string): Promise<DirectCommand | undefined> {
+  return Object.hasOwn(PASS_THROUGH, command) ? PASS_THROUGH[command]!() : undefined;
+}
+
+/** The flags of a PASS_THROUGH_COMMANDS command by kind (undefined for the others). */
+async function commandFlags(command: string): Promise<CommandFlags | undefined> {
+  const shape = await passThroughCommand(command);
+  return shape && flagKinds(shape.flags);
 }
 
 /**

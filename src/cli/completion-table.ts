@@ -2,16 +2,13 @@
 // describeCommand, under a root that carries the options main.ts gives every
 // command.
 import type { CommandModule } from 'yargs';
-import { LOG_LEVELS } from '../log.js';
+import { globalFlags } from './global-flags.js';
 import { describeCommand, flagFromOption, type CommandSpec, type FlagSpec } from './completion-spec.js';
 import type { CommandTable } from './completion-words.js';
 
-/** The global options main.ts declares on its yargs instance (which is built per run, so cannot be read here). */
+/** The global options main.ts declares on its yargs instance, and yargs' --help. */
 export const GLOBAL_FLAGS: readonly FlagSpec[] = [
-  flagFromOption('root', { type: 'string', describe: 'Storage root (images, layers, containers)' }),
-  flagFromOption('runroot', { type: 'string', describe: 'Runtime state directory' }),
-  flagFromOption('log-level', { choices: LOG_LEVELS, describe: 'Log messages at this level and above' }),
-  flagFromOption('storage-opt', { type: 'string', describe: 'Storage option KEY=VALUE: overlay.mount_program=PATH (fuse-overlayfs roots)' }),
+  ...Object.entries(globalFlags).map(([name, option]) => flagFromOption(name, option)),
   flagFromOption('help', { alias: 'h', type: 'boolean', describe: 'Show help' }),
 ];
 

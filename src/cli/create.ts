@@ -4,7 +4,7 @@ import type { CommandModule } from 'yargs';
 import type { CreatedContainer } from '../runtime/create-from-cli.js';
 import { createContext, type GlobalOptions } from './context.js';
 import { parseLabels, parseLogMaxSize, type LifecycleFlagValues } from './detach-flags.js';
-import { containerArguments, toRawRunFlags, type ContainerFlagValues } from './run-flags.js';
+import { containerArguments, createFlags, toRawRunFlags, type ContainerFlagValues } from './run-flags.js';
 import { withStore } from './session.js';
 
 /** Options of `hutch create`. */
@@ -33,8 +33,7 @@ export async function createFromArgv(argv: CreateOptions): Promise<CreatedContai
 const create: CommandModule<GlobalOptions, CreateOptions> = {
   command: 'create <image> [command..]',
   describe: 'Create a container without starting it',
-  builder: (yargs) =>
-    containerArguments(yargs),
+  builder: (yargs) => containerArguments(yargs, createFlags),
   handler: async (argv) => {
     process.stdout.write(`${(await createFromArgv(argv)).container.record.id}\n`);
   },

@@ -3,6 +3,7 @@
 import type { CommandModule } from 'yargs';
 import { UsageError } from '../errors.js';
 import { createContext, type GlobalOptions } from './context.js';
+import { CONTAINER_ARGUMENTS_PARSING } from './run-flags.js';
 
 /** Options of `hutch exec`. */
 export interface ExecOptions extends GlobalOptions {
@@ -31,7 +32,7 @@ const exec: CommandModule<GlobalOptions, ExecOptions> = {
   describe: 'Run a command in a running container',
   builder: (yargs) =>
     yargs
-      .parserConfiguration({ 'populate--': true })
+      .parserConfiguration(CONTAINER_ARGUMENTS_PARSING)
       .positional('container', { type: 'string', demandOption: true })
       .positional('command', { type: 'string', array: true })
       .options(execFlags),

@@ -92,12 +92,27 @@ export function toRawRunFlags(argv: ContainerFlagValues): RawRunFlags {
   };
 }
 
-/** The arguments `run` and `create` share: IMAGE, the container's command, and every container and lifecycle flag. */
-export function containerArguments<T>(yargs: Argv<T>) {
+/** Every flag of `hutch create`. */
+export const createFlags = { ...containerFlags, ...lifecycleFlags } as const satisfies Record<string, Options>;
+
+/** Every flag of `hutch run`: create's, and --detach. */
+export const runFlags = {
+  ...createFlags,
+  detach: { alias: 'd', type: 'boolean', describe: 'Run in the background under a monitor and print the container ID' },
+} as const satisfies Record<string, Options>;
+
+/**
+ * yargs settings for commands whose words after the first positional are the
+ * container's: collected under `--`, and kept as typed (yargs would turn
+ * `echo 1e3 0x10` into `echo 1000 16`).
+ */
+export const CONTAINER_ARGUMENTS_PARSING = { 'populate--': true, 'parse-positional-numbers': false } as const;
+
+/** The arguments `run` and `create` share: IMAGE, the container's command, and `flags`. */
+export function containerArguments<T, F extends typeof createFlags>(yargs: Argv<T>, flags: F) {
   return yargs
-    .parserConfiguration({ 'populate--': true })
+    .parserConfiguration(CONTAINER_ARGUMENTS_PARSING)
     .positional('image', { type: 'string', demandOption: true, describe: 'Image name or ID, or oci:DIR[:REF]' })
     .positional('command', { type: 'string', array: true, describe: 'Command and arguments (default: the image\'s)' })
-    .options(containerFlags)
-    .options(lifecycleFlags);
+    .options(flags);
 }

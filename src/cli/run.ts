@@ -3,7 +3,7 @@
 import type { CommandModule } from 'yargs';
 import { createContext, type GlobalOptions } from './context.js';
 import type { LifecycleFlagValues } from './detach-flags.js';
-import { containerArguments, toRawRunFlags, type ContainerFlagValues } from './run-flags.js';
+import { containerArguments, runFlags, toRawRunFlags, type ContainerFlagValues } from './run-flags.js';
 import { withStore } from './session.js';
 import type { RootfsChoice } from '../host/rootfs-mode.js';
 
@@ -13,8 +13,7 @@ export type RunCommandOptions = GlobalOptions & ContainerFlagValues & LifecycleF
 const run: CommandModule<GlobalOptions, RunCommandOptions> = {
   command: 'run <image> [command..]',
   describe: 'Run a command in a new container',
-  builder: (yargs) =>
-    containerArguments(yargs).option('detach', { alias: 'd', type: 'boolean', describe: 'Run in the background under a monitor and print the container ID' }),
+  builder: (yargs) => containerArguments(yargs, runFlags),
   handler: async (argv) => {
     if (argv.detach || argv.restart !== undefined || argv['log-opt'] !== undefined || argv.memory !== undefined || argv['memory-swap'] !== undefined || argv.cpus !== undefined || argv['pids-limit'] !== undefined || argv.label !== undefined) {
       const { runMonitored } = await import('./run-detached.js');
@@ -28,6 +27,8 @@ const run: CommandModule<GlobalOptions, RunCommandOptions> = {
       import('../runtime/run-foreground.js'),
       import('../runtime/container-store.js'),
       import('../paths.js'),
+      // Loaded with the rest rather than when withStore asks for it: one round of module loading less.
+      import('../storage/store.js'),
     ]);
     const command = [...(argv.command ?? []), ...(((argv as Record<string, unknown>)['--'] as string[] | undefined) ?? [])].map(String);
     let rootfs: RootfsChoice | undefined;

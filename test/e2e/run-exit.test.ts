@@ -78,6 +78,26 @@ test('a flag run does not have gives 125 naming the flag, and creates nothing', 
   t.deepEqual(await containerIds(image), before);
 });
 
+test('the container gets its arguments as typed, through both argument parsers', async (t) => {
+  const { image } = t.context;
+  const words = ['1e3', '0x10', '007', '-1', '--', '--rm', '-it', ''];
+  const script = 'IFS="|"; echo "$*"';
+  // Plain flags take the yargs-free parser; `hutch container run` and a flag
+  // given twice go through yargs.
+  for (const prefix of [['run'], ['container', 'run'], ['run', '--hostname', 'a', '--hostname', 'b']]) {
+    const result = await hutch([...prefix, '--rm', image.ref, 'sh', '-c', script, 'sh', ...words], { store: image.store });
+    t.is(result.exitCode, 0, result.stderr);
+    t.is(result.stdout.replace(/\n$/, ''), words.join('|'), prefix.join(' '));
+  }
+});
+
+test('a single-value flag given twice keeps its last value, as in podman', async (t) => {
+  const { image } = t.context;
+  const result = await hutch(['run', '--rm', '--hostname', 'first', '--hostname', 'second', image.ref, 'hostname'], { store: image.store });
+  t.is(result.exitCode, 0, result.stderr);
+  t.is(result.stdout.trim(), 'second');
+});
+
 test('a file that is not executable gives 126', async (t) => {
   const result = await runIn(t.context.image, [], ['/bin/not-executable']);
   t.is(result.exitCode, 126);
