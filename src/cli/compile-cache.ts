@@ -2,7 +2,6 @@
 // module.enableCompileCache) so later runs skip parsing and compiling hutch's
 // and yargs' modules. Node 20 has no such API and starts without it.
 import { lstatSync, mkdirSync } from 'node:fs';
-import module from 'node:module';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
@@ -32,7 +31,11 @@ export function compileCacheDir(env: NodeJS.ProcessEnv = process.env, uid = proc
 
 /** Enables the compile cache when this Node has it; a no-op on Node 20 or when no safe directory exists. */
 export function enableCompileCache(): void {
-  const enable = (module as unknown as { enableCompileCache?: EnableCompileCache }).enableCompileCache;
+  // node:module is looked up only where the API exists: on Node 20, loading it
+  // (with its source-map support) would cost a few ms of every command for nothing.
+  const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
+  if (major < 22 || (major === 22 && minor < 1)) return;
+  const enable = (process.getBuiltinModule('node:module') as { enableCompileCache?: EnableCompileCache }).enableCompileCache;
   if (typeof enable !== 'function' || process.env.NODE_DISABLE_COMPILE_CACHE) return;
   const dir = compileCacheDir();
   if (dir !== null) enable(dir);

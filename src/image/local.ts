@@ -14,11 +14,11 @@ export interface LoadedImage {
   config: ImageConfig;
 }
 
-/** Reads a stored image's manifest and config (both re-verified against their digests). */
+/** Reads a stored image's manifest and config (verified when they were stored; see Store.readStoredBlob). */
 export function loadImage(store: Store, record: ImageRecord): LoadedImage {
   const what = `image ${record.id}`;
-  const manifestBytes = store.getBlob(record.manifestDigest);
-  const configBytes = store.getBlob(record.configDigest);
+  const manifestBytes = store.readStoredBlob(record.manifestDigest);
+  const configBytes = store.readStoredBlob(record.configDigest);
   if (!manifestBytes || !configBytes) {
     throw new HutchError('ESTORECORRUPT', `${what}: its manifest or config blob is missing from the store`, { hint: `remove it with \`hutch rmi -f ${record.id.slice(7, 19)}\` and pull it again` });
   }

@@ -2,7 +2,6 @@
 // the hutch-runtime, hutch-init and hutch-monitor executables), reporting every
 // path tried when they are missing.
 import { accessSync, constants } from 'node:fs';
-import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { HostError, SystemError } from '../errors.js';
@@ -30,13 +29,16 @@ function nativeError(syscall: string, errno: number, code: string, path: string 
 /** Loads build/{Release,Debug}/hutch.node once and installs the error factory. */
 export function loadNative(): NativeAddon {
   if (cached) return cached;
-  const require = createRequire(import.meta.url);
   const failures: string[] = [];
   let lastError: unknown;
   for (const dir of buildDirs) {
     const file = join(dir, 'hutch.node');
     try {
-      const addon = require(file) as NativeAddon;
+      // process.dlopen, not createRequire: node:module would load the source-map
+      // and stream machinery, a few ms of every command that takes a lock.
+      const module = { exports: {} as NativeAddon };
+      process.dlopen(module, file);
+      const addon = module.exports;
       addon.setErrorFactory(nativeError);
       cached = addon;
       return addon;

@@ -1,6 +1,6 @@
 // Container IDs and names: 64 hex digits like podman, short form 12, and
 // generated adjective_noun names when --name is not given.
-import { randomBytes, randomInt } from 'node:crypto';
+import { randomBelow, randomHex } from '../random.js';
 import { UsageError } from '../errors.js';
 
 /** podman's rule for container names. */
@@ -8,7 +8,7 @@ export const NAME_PATTERN = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 
 /** A new random container ID: 64 lowercase hex digits. */
 export function newContainerId(): string {
-  return randomBytes(32).toString('hex');
+  return randomHex(32);
 }
 
 /** Throws a UsageError unless `name` follows podman's container-name rule. */
@@ -38,9 +38,9 @@ const NOUNS = [
 /** A generated adjective_noun name not in `taken`; a numeric suffix resolves collisions. */
 export function generateName(taken: ReadonlySet<string>): string {
   for (let attempt = 0; attempt < 100; attempt++) {
-    const base = `${ADJECTIVES[randomInt(ADJECTIVES.length)]}_${NOUNS[randomInt(NOUNS.length)]}`;
+    const base = `${ADJECTIVES[randomBelow(ADJECTIVES.length)]}_${NOUNS[randomBelow(NOUNS.length)]}`;
     const name = attempt < 50 ? base : `${base}${attempt}`;
     if (!taken.has(name)) return name;
   }
-  return `hutch_${randomBytes(6).toString('hex')}`;
+  return `hutch_${randomHex(6)}`;
 }

@@ -1,10 +1,10 @@
 // Crash-safe small-file writes: write a temporary sibling, fsync it, rename it
 // over the target, fsync the directory. A reader (or a process restarted after
 // kill -9 or a power cut) sees the old content or the new, never a mix.
-import { randomBytes } from 'node:crypto';
 import { closeSync, constants, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fromNodeError } from '../errors.js';
+import { randomHex } from '../random.js';
 
 /** fsyncs a directory so a rename or create in it survives a crash. */
 export function fsyncDir(dir: string): void {
@@ -19,7 +19,7 @@ export function fsyncDir(dir: string): void {
 // Temporary sibling → rename over `path`; `durable` adds the fsyncs that make
 // the new content survive a power cut, not just a crash of this process.
 function replaceFile(path: string, data: string | Uint8Array, tmpDir: string, durable: boolean): void {
-  const tmp = join(tmpDir, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  const tmp = join(tmpDir, `.${basename(path)}.${randomHex(6)}.tmp`);
   try {
     const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
     try {

@@ -3,13 +3,13 @@
 // staging happens in a per-process directory under tmp/ whose flock is held
 // for the life of the process, so leftovers of a dead process are recognised
 // and swept while a live one's are left alone.
-import { randomBytes } from 'node:crypto';
-import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, rmdirSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { HutchError, InvalidContentError, NotFoundError, fromNodeError } from '../errors.js';
 import { digestToPathComponent, digestToRelativePath, verifyBytes } from '../image/digest.js';
 import { log } from '../log.js';
+import { randomHex } from '../random.js';
 import { extractLayer } from './apply-client.js';
 import type { ApplyLimits } from './apply-job.js';
 import { fsyncDir, writeFileAtomic } from './atomic-file.js';
@@ -104,7 +104,7 @@ export async function openStore(root: string, options: { plan?: IdMappingPlan } 
   // The staging dir is created and locked under store.lock, so a concurrent sweep never sees it unlocked.
   const lock = await lockFile(join(root, 'store.lock'));
   try {
-    const procDir = join(root, 'tmp', `${PROC_PREFIX}${process.pid}-${randomBytes(4).toString('hex')}`);
+    const procDir = join(root, 'tmp', `${PROC_PREFIX}${process.pid}-${randomHex(4)}`);
     mkdirSync(procDir, { mode: 0o700 });
     const procLock = tryLockFile(join(procDir, 'lock'));
     if (!procLock) throw new HutchError('EINTERNAL', `cannot lock the fresh staging dir \`${procDir}\``);
@@ -142,7 +142,14 @@ export class Store {
 
   /** Releases this process's locks and removes its staging dir. */
   async close(): Promise<void> {
-    await this.removeStaged(this.procDir);
+    // Usually only the lock file is left (what was staged has been renamed
+    // into place): two unlinks cost less than a recursive removal.
+    try {
+      unlinkSync(this.procLock.path);
+      rmdirSync(this.procDir);
+    } catch {
+      await this.removeStaged(this.procDir);
+    }
     this.procLock.release();
   }
 
@@ -171,18 +178,32 @@ export class Store {
     writeFileAtomic(path, data, this.procDir);
   }
 
-  /** The bytes of a stored blob, re-verified (a damaged store must not feed wrong content), or null when absent. */
+  /**
+   * The bytes of a stored blob, re-verified, or null when absent: for a pull
+   * that reuses a blob in place of the registry's (a damaged store must not
+   * pass wrong content into a new image).
+   */
   getBlob(digest: string): Buffer | null {
+    const data = this.readStoredBlob(digest);
+    if (data) verifyBytes(data, { digest, what: `stored blob ${digest} (${this.blobPath(digest)})` });
+    return data;
+  }
+
+  /**
+   * The bytes of a stored blob as they are, or null when absent: for reading
+   * back an image of this store (run, create, inspect). Blobs were verified
+   * when they entered it (putBlob) and layers are not re-hashed either, as in
+   * containers/storage; hashing here would load node:crypto, about 4 ms of
+   * every `hutch run` on Node 20.
+   */
+  readStoredBlob(digest: string): Buffer | null {
     const path = this.blobPath(digest);
-    let data: Buffer;
     try {
-      data = readFileSync(path);
+      return readFileSync(path);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
       throw fromNodeError(err, path);
     }
-    verifyBytes(data, { digest, what: `stored blob ${digest} (${path})` });
-    return data;
   }
 
   /** Whether a blob is stored. */

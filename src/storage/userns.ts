@@ -2,7 +2,6 @@
 // id 0 is the user, container ids 1.. are the subordinate ranges, as podman
 // maps them. Files owned by subordinate ids can only be created with those
 // owners, or deleted, from inside such a namespace.
-import { spawn } from 'node:child_process';
 import { userInfo } from 'node:os';
 import type { ResultPromise } from 'execa';
 import { HostError } from '../errors.js';
@@ -134,11 +133,14 @@ export async function runInUserns(plan: IdMappingPlan, program: string, args: re
 /**
  * Deletes a directory tree whose files subordinate ids own. Only a process
  * inside the namespace holds the capabilities over those ids, so rm runs there.
- * A plain spawn rather than runInUserns: `run --rm` ends here, and loading
- * execa (about a hundred modules) would cost more than the removal itself.
+ * A plain spawn rather than runInUserns: loading execa (about a hundred
+ * modules) would cost more than the removal itself.
  */
 export async function removeTree(plan: IdMappingPlan, path: string): Promise<void> {
   const [file, ...args] = usernsCommand(plan, '/bin/rm', ['-rf', '--one-file-system', '--', path]);
+  // Imported here: the store (and so every command) imports this module, and
+  // node:child_process costs a few ms to load on Node 20.
+  const { spawn } = await import('node:child_process');
   const outcome = await new Promise<string | null>((resolve) => {
     const child = spawn(file!, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';

@@ -52,7 +52,7 @@ test('a missing build reports every path tried and how to rebuild', async (t) =>
     t.is((addonError as HostError).code, 'ENATIVE');
     t.true(addonError?.message.includes(join(root, 'build', 'Release', 'hutch.node')));
     t.true(addonError?.message.includes(join(root, 'build', 'Debug', 'hutch.node')));
-    t.regex(addonError?.message ?? '', /Cannot find module/);
+    t.regex(addonError?.message ?? '', /cannot open shared object file: No such file or directory/);
     t.is((addonError as HostError).hint, 'run `npm rebuild hutch` (needs a C++ compiler and python3)');
     const runtimeError = t.throws(() => loader.runtimeExecutablePath());
     t.true(runtimeError?.message.includes(join(root, 'build', 'Release', 'hutch-runtime')));

@@ -63,7 +63,7 @@ test('openStore creates the documented layout, private to the user', async (t) =
   t.deepEqual(tmpEntries(root), []);
 });
 
-test('blobs are verified before they are stored and when they are read', async (t) => {
+test('blobs are verified before they are stored and when a pull reuses them', async (t) => {
   const root = storeRoot(t);
   const store = await openStore(root, direct);
   t.teardown(() => store.close());
@@ -77,6 +77,17 @@ test('blobs are verified before they are stored and when they are read', async (
   t.throws(() => store.getBlob(digest), { instanceOf: InvalidContentError });
   t.throws(() => store.blobPath('sha256:../../etc/passwd'), { instanceOf: InvalidContentError });
   t.is(store.getBlob(sha256('absent')), null);
+});
+
+test('readStoredBlob reads a stored blob back without hashing it, and null when absent', async (t) => {
+  const root = storeRoot(t);
+  const store = await openStore(root, direct);
+  t.teardown(() => store.close());
+  const data = Buffer.from('{"architecture":"amd64"}');
+  store.putBlob(sha256(data), data);
+  t.deepEqual(store.readStoredBlob(sha256(data)), data);
+  t.is(store.readStoredBlob(sha256('absent')), null);
+  t.throws(() => store.readStoredBlob('sha256:../../etc/passwd'), { instanceOf: InvalidContentError });
 });
 
 test('applyLayer stores a layer once; a later call does not fetch it again', async (t) => {
