@@ -1,5 +1,5 @@
-// `hutch system prune`: remove unnamed images, unreferenced layers and the
-// leftovers of interrupted operations.
+// `hutch system prune`: remove unnamed images, unreferenced layers, the
+// leftovers of interrupted operations and the compiled seccomp programs.
 import type { CommandModule } from 'yargs';
 import { createContext, type GlobalOptions } from './context.js';
 import { withStore } from './session.js';
@@ -12,7 +12,7 @@ export interface SystemPruneOptions extends GlobalOptions {
 
 const systemPrune: CommandModule<GlobalOptions, SystemPruneOptions> = {
   command: 'prune',
-  describe: 'Remove unused data: unnamed images (all unused ones with -a), unreferenced layers, leftovers',
+  describe: 'Remove unused data: unnamed images (all unused ones with -a), unreferenced layers, leftovers, cached seccomp programs',
   builder: (yargs) =>
     yargs
       .option('all', { alias: 'a', type: 'boolean', describe: 'Remove every image no container uses' })
@@ -20,8 +20,12 @@ const systemPrune: CommandModule<GlobalOptions, SystemPruneOptions> = {
   handler: async (argv) => {
     const ctx = createContext(argv);
     const [{ pruneImages }, { containersUsingImage }] = await Promise.all([import('../image/local.js'), import('../runtime/container-store.js')]);
-    const removed = await withStore(ctx, (store) => pruneImages(store, { all: Boolean(argv.all), usedBy: (id) => containersUsingImage(store.root, id) }));
+    const { removed, programs } = await withStore(ctx, async (store) => ({
+      removed: await pruneImages(store, { all: Boolean(argv.all), usedBy: (id) => containersUsingImage(store.root, id) }),
+      programs: store.clearSeccompCache(),
+    }));
     process.stdout.write(removed.length > 0 ? `Deleted Images\n${removed.join('\n')}\n` : '');
+    if (programs > 0) process.stdout.write(`Deleted ${programs} cached seccomp program${programs === 1 ? '' : 's'}\n`);
   },
 };
 

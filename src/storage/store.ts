@@ -135,6 +135,23 @@ export class Store {
     return join(this.root, 'seccomp-cache');
   }
 
+  /**
+   * Empties the seccomp program cache, returning how many programs it held.
+   * Each build of hutch-runtime and each profile leaves its own programs there;
+   * the next container start compiles what it needs again.
+   */
+  clearSeccompCache(): number {
+    let names: string[];
+    try {
+      names = readdirSync(this.seccompCacheDir);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+      throw fromNodeError(err, this.seccompCacheDir);
+    }
+    for (const name of names) rmSync(join(this.seccompCacheDir, name), { force: true });
+    return names.filter((name) => name.endsWith('.bpf')).length;
+  }
+
   /** This process's private staging directory (never swept while the process lives). */
   get stagingDir(): string {
     return this.procDir;

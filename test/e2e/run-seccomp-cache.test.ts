@@ -5,6 +5,7 @@
 import { chmod, chown, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import anyTest, { type TestFn } from 'ava';
+import { hutch } from '../helpers/installed-cli.js';
 import { parseReport, type ReporterProbe } from '../helpers/reporter.js';
 import { prepareRunImage, runIn, type RunImage } from '../helpers/run-image.js';
 import { testUser } from '../helpers/test-user.js';
@@ -101,4 +102,16 @@ test('a cached file that is corrupt or made for another profile is ignored and r
   t.deepEqual(await readFile(path), good);
   await rm(path);
   t.is(await keyctlErrno(image), 'EPERM');
+});
+
+test('system prune empties the cache; the next run compiles and stores the program again', async (t) => {
+  const { image } = t.context;
+  t.is(await keyctlErrno(image), 'EPERM');
+  t.is((await cachedPrograms(image)).length, 1);
+  const pruned = await hutch(['system', 'prune', '-f'], { store: image.store });
+  t.is(pruned.exitCode, 0, pruned.stderr);
+  t.regex(pruned.stdout, /^Deleted 1 cached seccomp program$/m);
+  t.deepEqual(await cachedPrograms(image), []);
+  t.is(await keyctlErrno(image), 'EPERM');
+  t.is((await cachedPrograms(image)).length, 1);
 });

@@ -287,3 +287,14 @@ if (!rootless) console.warn('SKIP rootless store test: needs root to switch to t
   t.deepEqual(JSON.parse(child.stdout), { uid: 100999, gid: 100999, mode: 0o700, removedLayers: [chainId] });
   t.deepEqual(readdirSync(join(dir, 'root', 'layers')).filter((n) => !n.endsWith('.lock')), []);
 });
+
+test('clearSeccompCache empties the program cache and counts the programs', async (t) => {
+  const root = storeRoot(t);
+  const store = await openStore(root, direct);
+  t.teardown(() => store.close());
+  t.is(store.clearSeccompCache(), 0, 'no cache directory yet');
+  mkdirSync(store.seccompCacheDir, { mode: 0o700 });
+  for (const name of ['0123456789abcdef.bpf', 'fedcba9876543210.bpf', '.tmp-1234']) writeFileSync(join(store.seccompCacheDir, name), 'x');
+  t.is(store.clearSeccompCache(), 2);
+  t.deepEqual(readdirSync(store.seccompCacheDir), []);
+});
