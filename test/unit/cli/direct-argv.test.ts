@@ -15,6 +15,8 @@ const DIRECT: string[][] = [
   ['run', '--rm', 'img', 'true'],
   ['run', 'img'],
   ['run', 'img', '--', 'ls', '-la'],
+  ['run', 'img', '--'],
+  ['run', '--env=', '--env', '', 'img'],
   ['run', 'img', 'sh', '--', '-c', 'x'],
   ['run', '-it', '--rm', 'debian:12', 'bash', '-l'],
   ['run', '-dit', 'img'],
@@ -39,6 +41,7 @@ const DIRECT: string[][] = [
   ['exec', '-it', '-u', 'root', '-e', 'A=1', '-w', '/tmp', 'c1', 'sh'],
   ['exec', '--privileged', 'c1', 'true'],
   ['exec', 'c1'],
+  ['exec', 'c1', '--', 'ls'],
 ];
 
 // Vectors only yargs can read: the direct parser must decline them.
@@ -50,6 +53,7 @@ const YARGS_ONLY: string[][] = [
   ['run', '-t', 'false', 'img'],
   ['run', '--entrypoint', '-x', 'img'],
   ['run', '-eA=1', 'img'],
+  ['run', '-e=A', 'img'],
   ['run', '-ei', 'A', 'img'],
   ['run', '--log-level', 'loud', 'img'],
   ['--log-level', 'debug', 'run', '--log-level=error', 'img'],
