@@ -57,8 +57,8 @@
       ],
       "defines": ["_GNU_SOURCE"],
       "cflags_cc!": ["-fno-exceptions", "-std=gnu++1y", "-std=gnu++17"],
-      "cflags_cc": ["-std=c++17", "-Wall", "-Wextra", "-O2"],
-      "ldflags": ["-static-libstdc++", "-static-libgcc", "-Wl,--gc-sections"],
+      "cflags_cc": ["-std=c++17", "-Wall", "-Wextra", "-Os", "-ffunction-sections", "-fdata-sections"],
+      "ldflags": ["-static-libstdc++", "-static-libgcc", "-Wl,--gc-sections", "-s"],
       "libraries": ["-ldl"]
     },
     {
