@@ -34,6 +34,7 @@
         "addon/pty.cc",
         "addon/process.cc",
         "addon/state.cc",
+        "addon/rfc3339.cc",
         "addon/hooks.cc",
         "addon/lifecycle.cc",
         "addon/remove-tree.cc",
@@ -74,7 +75,7 @@
     {
       "target_name": "hutch-monitor",
       "type": "executable",
-      "sources": ["addon/monitor-main.cc", "addon/logfile.cc"],
+      "sources": ["addon/monitor-main.cc", "addon/logfile.cc", "addon/rfc3339.cc"],
       "defines": ["_GNU_SOURCE"],
       "cflags_cc!": ["-fno-exceptions", "-std=gnu++1y", "-std=gnu++17"],
       "cflags_cc": ["-std=c++17", "-Wall", "-Wextra", "-Os", "-fno-exceptions", "-fno-rtti",

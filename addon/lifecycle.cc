@@ -40,7 +40,6 @@ namespace {
 // container's init. End-of-file (the child's end is close-on-exec) means
 // execve succeeded.
 constexpr char kMsgCgroupJoined = 'G';  // runtime: the init is in its cgroup
-constexpr char kMsgReadyForMaps = 'R';
 constexpr char kMsgMapsWritten = 'M';
 constexpr char kMsgHookPoint = 'H';    // init: mounts done, before pivot_root
 constexpr char kMsgContinue = 'C';     // runtime: createRuntime hooks done; carries the state JSONs
@@ -141,17 +140,16 @@ bool setgroups_allowed_here() {
 
     // Phase B: id maps. The parent writes them (it alone can run
     // newuidmap for us); /proc/<pid> of a non-dumpable process is owned by
-    // root, so we are dumpable just for that moment. Meanwhile seccomp is
-    // compiled here, before any mount (host libraries are reachable): it
-    // takes about as long as newuidmap/newgidmap, which we would only wait for.
+    // root, so we were cloned dumpable (see create_container) and stay so
+    // just until they are written. Meanwhile seccomp is compiled here, before
+    // any mount (host libraries are reachable): it takes about as long as
+    // newuidmap/newgidmap, which we would only wait for.
     const NamespaceSpec* user = c.find_namespace(CLONE_NEWUSER);
     SeccompFilter* filter = x.filter;
     const bool compile_here = filter == nullptr && c.has_seccomp;
     std::string msg;
     int fd = -1;
     if (c.creates(CLONE_NEWUSER)) {
-      if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) != 0) throw sys_error_plain("prctl PR_SET_DUMPABLE", errno);
-      send_byte(x.sync, kMsgReadyForMaps);
       if (compile_here) filter = compile_seccomp(c.seccomp, x.seccomp_cache_fd);
       if (x.seccomp_cache_fd >= 0) close(x.seccomp_cache_fd);
       if (recv_large(x.sync, &msg, &fd) != 1 || msg[0] != kMsgMapsWritten) _exit(kExitRuntimeError);
@@ -785,7 +783,31 @@ CreatedContainer create_container(const Config& c, const std::string& id, const 
   x.wait_cgroup = !cgroup.empty();
   x.unshare_cgroupns = x.wait_cgroup && (flags & CLONE_NEWCGROUP) != 0;
   if (x.unshare_cgroupns) flags &= ~CLONE_NEWCGROUP;
+  // newuidmap/newgidmap need the init dumpable (else /proc/<pid> is root's).
+  // The flag is copied at clone, so the init is born dumpable and the helpers
+  // start at once, instead of after the init got a CPU, set it and said so.
+  // The runtime itself is dumpable only across the clone call, while no
+  // process of the container exists; the init drops it once its maps are written.
+  const bool born_dumpable = c.creates(CLONE_NEWUSER);
+  if (born_dumpable && prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) != 0) {
+    int err = errno;
+    close_seccomp_cache(x);
+    remove_cgroup(cgroup);
+    throw sys_error_plain("prctl PR_SET_DUMPABLE", err);
+  }
   pid_t child = static_cast<pid_t>(syscall(SYS_clone, static_cast<unsigned long>(flags | SIGCHLD), 0, 0, 0, 0));
+  if (child != 0 && born_dumpable && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) {
+    // Never go on dumpable: kill what was cloned and fail.
+    int err = errno;
+    if (child > 0) {
+      kill(child, SIGKILL);
+      while (waitpid(child, nullptr, 0) < 0 && errno == EINTR) {
+      }
+    }
+    close_seccomp_cache(x);
+    remove_cgroup(cgroup);
+    throw sys_error_plain("prctl PR_SET_DUMPABLE", err);
+  }
   if (child < 0) {
     int err = errno;
     close_seccomp_cache(x);
@@ -825,10 +847,6 @@ CreatedContainer create_container(const Config& c, const std::string& id, const 
     }
     // Id maps, from outside the new user namespace.
     if (c.creates(CLONE_NEWUSER)) {
-      if (recv_large(sync, &msg, &fd) < 1 || msg[0] != kMsgReadyForMaps) {
-        if (!msg.empty() && msg[0] == kMsgError) throw decode_error(msg);
-        throw RuntimeError("container init exited before its id maps were written");
-      }
       try {
         write_id_maps(child, c.uid_mappings, c.gid_mappings);
         // Only now can /proc/<pid>/ns/user be opened: the init is dumpable
@@ -845,6 +863,7 @@ CreatedContainer create_container(const Config& c, const std::string& id, const 
         std::string pending(kMaxMessage, '\0');
         ssize_t n = recv(sync, &pending[0], pending.size(), MSG_DONTWAIT);
         if (n > 0 && pending[0] == kMsgError) throw decode_error(pending.substr(0, static_cast<size_t>(n)));
+        if (n == 0) throw RuntimeError("container init exited before its id maps were written");
         throw;
       }
     }
