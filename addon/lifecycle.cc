@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
@@ -55,8 +56,8 @@ struct InitContext {
   int sync;
   pid_t parent;
   sigset_t old_mask;
-  SeccompFilter* filter;  // null with linux.seccomp: the init compiles it (during the id maps)
-  int seccomp_cache_fd;   // where the init stores what it compiled, or -1
+  SeccompFilter* filter;  // null with linux.seccomp: the init prepares it (during the id maps)
+  int seccomp_cache_fd;   // where the init looks for the program and stores what it compiled, or -1
   bool detach;
   int stdio[3];
   int exec_fd;    // detach: init reads one byte from it (exec.fifo)
@@ -103,6 +104,13 @@ RuntimeError decode_error(const std::string& msg) {
   return RuntimeError(msg.substr(1 + sizeof code), code);
 }
 
+// The init's seccomp filter: the program cached for this profile, else a
+// freshly compiled one (then stored in the cache).
+SeccompFilter* init_seccomp(const InitContext& x) {
+  SeccompFilter* cached = cached_seccomp(x.c->seccomp, x.seccomp_cache_fd);
+  return cached != nullptr ? cached : compile_seccomp(x.c->seccomp, x.seccomp_cache_fd);
+}
+
 bool setgroups_allowed_here() {
   int fd = open("/proc/self/setgroups", O_RDONLY | O_CLOEXEC);
   if (fd < 0) return true;
@@ -141,21 +149,22 @@ bool setgroups_allowed_here() {
     // Phase B: id maps. The parent writes them (it alone can run
     // newuidmap for us); /proc/<pid> of a non-dumpable process is owned by
     // root, so we were cloned dumpable (see create_container) and stay so
-    // just until they are written. Meanwhile seccomp is compiled here, before
-    // any mount (host libraries are reachable): it takes about as long as
-    // newuidmap/newgidmap, which we would only wait for.
+    // just until they are written. Meanwhile seccomp is prepared here, before
+    // any mount (host libraries are reachable): read from the cache (dlopen of
+    // libseccomp for the key, the file) or compiled, which takes about as long
+    // as newuidmap/newgidmap. Either way it is off the runtime's path to clone.
     const NamespaceSpec* user = c.find_namespace(CLONE_NEWUSER);
     SeccompFilter* filter = x.filter;
-    const bool compile_here = filter == nullptr && c.has_seccomp;
+    const bool prepare_here = filter == nullptr && c.has_seccomp;
     std::string msg;
     int fd = -1;
     if (c.creates(CLONE_NEWUSER)) {
-      if (compile_here) filter = compile_seccomp(c.seccomp, x.seccomp_cache_fd);
+      if (prepare_here) filter = init_seccomp(x);
       if (x.seccomp_cache_fd >= 0) close(x.seccomp_cache_fd);
       if (recv_large(x.sync, &msg, &fd) != 1 || msg[0] != kMsgMapsWritten) _exit(kExitRuntimeError);
       if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) throw sys_error_plain("prctl PR_SET_DUMPABLE", errno);
     } else {
-      if (compile_here) filter = compile_seccomp(c.seccomp, x.seccomp_cache_fd);
+      if (prepare_here) filter = init_seccomp(x);
       if (x.seccomp_cache_fd >= 0) close(x.seccomp_cache_fd);
       if (user != nullptr) join_namespace(*user);
     }
@@ -756,18 +765,10 @@ CreatedContainer create_container(const Config& c, const std::string& id, const 
   int sv[2];
   if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) throw sys_error_plain("socketpair", errno);
   x.sync = sv[1];
-  // A cached program spares the init the compile; without one, the init
-  // compiles it while the id maps are written and stores it for next time.
-  x.seccomp_cache_fd = -1;
-  if (filter == nullptr && c.has_seccomp) {
-    x.seccomp_cache_fd = open_seccomp_cache(c.seccomp);
-    try {
-      filter = cached_seccomp(c.seccomp, x.seccomp_cache_fd);
-    } catch (...) {
-      close_seccomp_cache(x);
-      throw;
-    }
-  }
+  // The cache directory is opened and checked here, outside; the init reads
+  // the program from it (or compiles and stores one) while its id maps are
+  // written, so neither delays the clone.
+  x.seccomp_cache_fd = filter == nullptr && c.has_seccomp ? open_seccomp_cache(c.seccomp) : -1;
   x.filter = filter;
 
   // The init is cloned in its new namespaces at once (a joined user
@@ -1055,11 +1056,30 @@ bool is_stop_signal(int sig) {
 
 namespace {
 
+struct StateDirRemoval {
+  std::string dir;
+  std::string error;
+};
+
+void* remove_state_dir_thread(void* arg) {
+  auto* r = static_cast<StateDirRemoval*>(arg);
+  try {
+    remove_state_dir(r->dir);
+  } catch (const RuntimeError& e) {
+    r->error = e.what();
+  }
+  return nullptr;
+}
+
 // --remove-on-exit: the tree holds files of the container's mapped ids, which
 // only a process with capabilities in its user namespace may delete. The
 // runtime enters that namespace itself as its last act (the container and its
 // mount namespace are gone), instead of starting a second runtime to re-create one.
-void remove_after_exit(const RemovalTarget& target, const Config& c, int userns_fd) {
+// The state directory (state_dir, may be empty) goes at the same time, in a
+// thread: both removals may wait for the disk. Threads only after setns,
+// which a multithreaded process cannot do for a user namespace; all are
+// joined before this returns.
+void remove_after_exit(const RemovalTarget& target, const Config& c, int userns_fd, const std::string& state_dir) {
   const NamespaceSpec* user = c.find_namespace(CLONE_NEWUSER);
   std::string error;
   int fd = userns_fd;
@@ -1069,8 +1089,14 @@ void remove_after_exit(const RemovalTarget& target, const Config& c, int userns_
   }
   if (error.empty() && fd >= 0 && setns(fd, CLONE_NEWUSER) != 0) error = sys_error_plain("setns CLONE_NEWUSER", errno).what();
   if (fd >= 0) close(fd);
+  StateDirRemoval state{state_dir, ""};
+  pthread_t thread;
+  const bool threaded = !state_dir.empty() && pthread_create(&thread, nullptr, remove_state_dir_thread, &state) == 0;
+  if (!state_dir.empty() && !threaded) remove_state_dir_thread(&state);
   if (error.empty()) error = remove_tree(target);
   else error = "remove `" + target.path + "`: " + error;
+  if (threaded) pthread_join(thread, nullptr);
+  if (!state.error.empty()) print_error(state.error);
   if (!error.empty()) print_error(error);
 }
 
@@ -1114,16 +1140,7 @@ void remove_after_exit(const RemovalTarget& target, const Config& c, int userns_
   // A removed container has no state left to report.
   if (!dir.empty() && !remove) write_file_atomic(dir, "state.json", state_json(cc.record, "stopped", false) + "\n");
   run_hooks_warn(c.hooks.poststop, "poststop", state_json(cc.record, "stopped", false));
-  if (remove) {
-    if (!dir.empty()) {
-      try {
-        remove_state_dir(dir);
-      } catch (const RuntimeError& e) {
-        print_error(e.what());
-      }
-    }
-    remove_after_exit(target, c, cc.userns_fd);
-  }
+  if (remove) remove_after_exit(target, c, cc.userns_fd, dir);
   exit(code);
 }
 

@@ -137,6 +137,8 @@ bool read_small_file(const std::string& path, std::string* out) {
 }
 
 void make_dirs(const std::string& path) {
+  // Usually only the last component is missing: one mkdir instead of one per component.
+  if (mkdir(path.c_str(), 0700) == 0 || errno == EEXIST) return;
   for (size_t pos = 1; pos <= path.size(); pos++) {
     if (pos != path.size() && path[pos] != '/') continue;
     std::string part = path.substr(0, pos);
