@@ -42,7 +42,7 @@ namespace {
 // execve succeeded.
 constexpr char kMsgCgroupJoined = 'G';  // runtime: the init is in its cgroup
 constexpr char kMsgMapsWritten = 'M';
-constexpr char kMsgHookPoint = 'H';    // init: mounts done, before pivot_root
+constexpr char kMsgHookPoint = 'H';    // init: mounts done, before pivot_root (only when the runtime has hooks to run there)
 constexpr char kMsgContinue = 'C';     // runtime: createRuntime hooks done; carries the state JSONs
 constexpr char kMsgBlocked = 'B';      // init: waiting at the exec fifo (created)
 constexpr char kMsgPtyMaster = 'T';
@@ -62,6 +62,7 @@ struct InitContext {
   int stdio[3];
   int exec_fd;    // detach: init reads one byte from it (exec.fifo)
   int result_fd;  // detach: errors after the wait go here (start.fifo)
+  bool hook_point;        // stop after the mounts for prestart/createRuntime hooks
   bool wait_cgroup;       // wait until the runtime moved us into our cgroup
   bool unshare_cgroupns;  // create the cgroup namespace ourselves, once in that cgroup
 };
@@ -204,7 +205,7 @@ bool setgroups_allowed_here() {
       close(fuse);
     }
     int root_fd = prepare_rootfs(c);
-    send_byte(x.sync, kMsgHookPoint);
+    if (x.hook_point) send_byte(x.sync, kMsgHookPoint);
     if (recv_large(x.sync, &msg, &fd) < 1 || msg[0] != kMsgContinue) _exit(kExitRuntimeError);
     size_t sep = msg.find('\0', 1);
     const std::string creating_json = msg.substr(1, sep == std::string::npos ? std::string::npos : sep - 1);
@@ -781,6 +782,7 @@ CreatedContainer create_container(const Config& c, const std::string& id, const 
     }
   }
   const std::string cgroup = prepare_cgroup(c.cgroup, id);
+  x.hook_point = !c.hooks.prestart.empty() || !c.hooks.create_runtime.empty();
   x.wait_cgroup = !cgroup.empty();
   x.unshare_cgroupns = x.wait_cgroup && (flags & CLONE_NEWCGROUP) != 0;
   if (x.unshare_cgroupns) flags &= ~CLONE_NEWCGROUP;
@@ -835,6 +837,22 @@ CreatedContainer create_container(const Config& c, const std::string& id, const 
   try {
     std::string msg;
     int fd = -1;
+    // The state JSONs the init's own hooks get ('C'). Without runtime hooks
+    // at the hook point they go as soon as the id maps are written, and the
+    // init finds them waiting after its mounts instead of asking and waiting.
+    auto send_continue = [&]() {
+      cc.record.start_time = process_start_time(child);
+      const std::string creating = state_json(cc.record, "creating", true);
+      run_hooks(c.hooks.prestart, "prestart", creating);
+      run_hooks(c.hooks.create_runtime, "createRuntime", creating);
+      std::string cont(1, kMsgContinue);
+      cont += creating;
+      cont += '\0';
+      cont += state_json(cc.record, "created", true);
+      if (send(sync, cont.data(), cont.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(cont.size())) {
+        throw sys_error_plain("send sync socket", errno);
+      }
+    };
     if (!cgroup.empty()) {
       try {
         join_cgroup(cgroup, child);
@@ -868,6 +886,7 @@ CreatedContainer create_container(const Config& c, const std::string& id, const 
         throw;
       }
     }
+    if (!x.hook_point) send_continue();
     if (!c.overlay.mount_program.empty()) {
       if (recv_large(sync, &msg, &fd) < 1 || msg[0] != kMsgFuseDevice || fd < 0) {
         if (fd >= 0) close(fd);
@@ -884,20 +903,12 @@ CreatedContainer create_container(const Config& c, const std::string& id, const 
     }
     // The hook point: runtime-namespace hooks with the state of a
     // container being created.
-    if (recv_large(sync, &msg, &fd) < 1 || msg[0] != kMsgHookPoint) {
-      if (!msg.empty() && msg[0] == kMsgError) throw decode_error(msg);
-      throw RuntimeError("container init exited during setup");
-    }
-    cc.record.start_time = process_start_time(child);
-    const std::string creating = state_json(cc.record, "creating", true);
-    run_hooks(c.hooks.prestart, "prestart", creating);
-    run_hooks(c.hooks.create_runtime, "createRuntime", creating);
-    std::string cont(1, kMsgContinue);
-    cont += creating;
-    cont += '\0';
-    cont += state_json(cc.record, "created", true);
-    if (send(sync, cont.data(), cont.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(cont.size())) {
-      throw sys_error_plain("send sync socket", errno);
+    if (x.hook_point) {
+      if (recv_large(sync, &msg, &fd) < 1 || msg[0] != kMsgHookPoint) {
+        if (!msg.empty() && msg[0] == kMsgError) throw decode_error(msg);
+        throw RuntimeError("container init exited during setup");
+      }
+      send_continue();
     }
     // Until the init blocks (create) or execs (run): the pty master or an error.
     for (;;) {
