@@ -1131,6 +1131,7 @@ void remove_after_exit(const RemovalTarget& target, const Config& c, int userns_
   if (remove) target = check_removal_target(remove_dir);
   Config c = load_config(bundle);
   validate_namespaces(c);
+  c.overlay.volatile_upper = remove;
   // Signals are collected through a signalfd from now on, so none is lost
   // between clone and supervision.
   sigset_t old_mask;
