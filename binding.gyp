@@ -60,7 +60,7 @@
       "cflags_cc!": ["-fno-exceptions", "-std=gnu++1y", "-std=gnu++17"],
       "cflags_cc": ["-std=c++17", "-Wall", "-Wextra", "-Os", "-ffunction-sections", "-fdata-sections"],
       "ldflags": ["-static-libstdc++", "-static-libgcc", "-Wl,--gc-sections", "-s"],
-      "libraries": ["-ldl", "-lpthread"]
+      "libraries": ["-ldl"]
     },
     {
       "target_name": "hutch-init",

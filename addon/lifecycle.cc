@@ -5,7 +5,6 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <poll.h>
-#include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
@@ -1067,30 +1066,11 @@ bool is_stop_signal(int sig) {
 
 namespace {
 
-struct StateDirRemoval {
-  std::string dir;
-  std::string error;
-};
-
-void* remove_state_dir_thread(void* arg) {
-  auto* r = static_cast<StateDirRemoval*>(arg);
-  try {
-    remove_state_dir(r->dir);
-  } catch (const RuntimeError& e) {
-    r->error = e.what();
-  }
-  return nullptr;
-}
-
 // --remove-on-exit: the tree holds files of the container's mapped ids, which
 // only a process with capabilities in its user namespace may delete. The
 // runtime enters that namespace itself as its last act (the container and its
 // mount namespace are gone), instead of starting a second runtime to re-create one.
-// The state directory (state_dir, may be empty) goes at the same time, in a
-// thread: both removals may wait for the disk. Threads only after setns,
-// which a multithreaded process cannot do for a user namespace; all are
-// joined before this returns.
-void remove_after_exit(const RemovalTarget& target, const Config& c, int userns_fd, const std::string& state_dir) {
+void remove_after_exit(const RemovalTarget& target, const Config& c, int userns_fd) {
   const NamespaceSpec* user = c.find_namespace(CLONE_NEWUSER);
   std::string error;
   int fd = userns_fd;
@@ -1100,14 +1080,8 @@ void remove_after_exit(const RemovalTarget& target, const Config& c, int userns_
   }
   if (error.empty() && fd >= 0 && setns(fd, CLONE_NEWUSER) != 0) error = sys_error_plain("setns CLONE_NEWUSER", errno).what();
   if (fd >= 0) close(fd);
-  StateDirRemoval state{state_dir, ""};
-  pthread_t thread;
-  const bool threaded = !state_dir.empty() && pthread_create(&thread, nullptr, remove_state_dir_thread, &state) == 0;
-  if (!state_dir.empty() && !threaded) remove_state_dir_thread(&state);
   if (error.empty()) error = remove_tree(target);
   else error = "remove `" + target.path + "`: " + error;
-  if (threaded) pthread_join(thread, nullptr);
-  if (!state.error.empty()) print_error(state.error);
   if (!error.empty()) print_error(error);
 }
 
@@ -1152,7 +1126,16 @@ void remove_after_exit(const RemovalTarget& target, const Config& c, int userns_
   // A removed container has no state left to report.
   if (!dir.empty() && !remove) write_file_atomic(dir, "state.json", state_json(cc.record, "stopped", false) + "\n");
   run_hooks_warn(c.hooks.poststop, "poststop", state_json(cc.record, "stopped", false));
-  if (remove) remove_after_exit(target, c, cc.userns_fd, dir);
+  if (remove) {
+    if (!dir.empty()) {
+      try {
+        remove_state_dir(dir);
+      } catch (const RuntimeError& e) {
+        print_error(e.what());
+      }
+    }
+    remove_after_exit(target, c, cc.userns_fd);
+  }
   exit(code);
 }
 

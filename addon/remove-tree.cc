@@ -3,12 +3,10 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <vector>
 
 #include "runtime-error.h"
@@ -32,15 +30,14 @@ struct Removal {
   }
 };
 
-void remove_at(int parent, const std::string& name, const std::string& path, bool is_dir, Removal* r, bool parallel);
+void remove_at(int parent, const std::string& name, const std::string& path, bool is_dir, Removal* r);
 
-// Opens the directory `name` in `parent` and lists it; null (the failure
-// recorded) when it cannot be entered.
-DIR* open_and_list(int parent, const std::string& name, const std::string& path, Removal* r, std::vector<Entry>* entries) {
+// Empties the directory `name` in `parent`, recording what could not go.
+void empty_dir(int parent, const std::string& name, const std::string& path, Removal* r) {
   int fd = openat(parent, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0) {
     if (errno != ENOENT) r->fail(path, errno);
-    return nullptr;
+    return;
   }
   // A mount point is never entered (EXDEV): another device, as rm
   // --one-file-system checks, or the root of a mount of the same filesystem
@@ -56,16 +53,17 @@ DIR* open_and_list(int parent, const std::string& name, const std::string& path,
   if (err != 0) {
     r->fail(path, err);
     close(fd);
-    return nullptr;
+    return;
   }
   DIR* d = fdopendir(fd);
   if (d == nullptr) {
     r->fail(path, errno);
     close(fd);
-    return nullptr;
+    return;
   }
   // Entries are listed before any is deleted: readdir's position after
   // deletions in the same directory is unspecified (POSIX readdir).
+  std::vector<Entry> entries;
   for (;;) {
     errno = 0;
     struct dirent* e = readdir(d);
@@ -80,69 +78,13 @@ DIR* open_and_list(int parent, const std::string& name, const std::string& path,
       struct stat est;
       is_dir = fstatat(fd, n, &est, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(est.st_mode);
     }
-    entries->push_back({n, is_dir});
+    entries.push_back({n, is_dir});
   }
-  return d;
-}
-
-// One subdirectory removed by a thread of its own.
-struct Subtree {
-  int parent;
-  std::string name;
-  std::string path;
-  Removal r;
-  pthread_t thread;
-  bool started;
-};
-
-void* remove_subtree(void* arg) {
-  auto* t = static_cast<Subtree*>(arg);
-  remove_at(t->parent, t->name, t->path, true, &t->r, false);
-  return nullptr;
-}
-
-// At most this many subdirectories are removed at once.
-constexpr size_t kMaxThreads = 8;
-
-// Files first, then every subdirectory in a thread of its own. Removing a
-// directory may wait for the device: ext4 mounted with `discard` trims the
-// freed directory block synchronously in rmdir (~0.1 ms each on a virtio
-// disk), and a container's directory holds a handful of them. In parallel
-// those waits overlap instead of adding up. A thread that cannot be created
-// is replaced by doing its work here.
-void remove_entries_in_parallel(int fd, const std::string& path, const std::vector<Entry>& entries, Removal* r) {
-  std::vector<Subtree> dirs;
-  for (const Entry& e : entries) {
-    if (e.dir) dirs.push_back(Subtree{fd, e.name, path + "/" + e.name, Removal{r->dev, ""}, pthread_t{}, false});
-    else remove_at(fd, e.name, path + "/" + e.name, false, r, false);
-  }
-  for (size_t batch = 0; batch < dirs.size(); batch += kMaxThreads) {
-    const size_t end = std::min(dirs.size(), batch + kMaxThreads);
-    for (size_t i = batch; i < end; i++) dirs[i].started = pthread_create(&dirs[i].thread, nullptr, remove_subtree, &dirs[i]) == 0;
-    for (size_t i = batch; i < end; i++) {
-      if (dirs[i].started) pthread_join(dirs[i].thread, nullptr);
-      else remove_subtree(&dirs[i]);
-    }
-  }
-  for (const Subtree& t : dirs) {
-    if (r->first_error.empty()) r->first_error = t.r.first_error;
-  }
-}
-
-// Empties the directory `name` in `parent`, recording what could not go.
-void empty_dir(int parent, const std::string& name, const std::string& path, Removal* r, bool parallel) {
-  std::vector<Entry> entries;
-  DIR* d = open_and_list(parent, name, path, r, &entries);
-  if (d == nullptr) return;
-  if (parallel) {
-    remove_entries_in_parallel(dirfd(d), path, entries, r);
-  } else {
-    for (const Entry& e : entries) remove_at(dirfd(d), e.name, path + "/" + e.name, e.dir, r, false);
-  }
+  for (const Entry& e : entries) remove_at(fd, e.name, path + "/" + e.name, e.dir, r);
   closedir(d);
 }
 
-void remove_at(int parent, const std::string& name, const std::string& path, bool is_dir, Removal* r, bool parallel) {
+void remove_at(int parent, const std::string& name, const std::string& path, bool is_dir, Removal* r) {
   if (!is_dir) {
     if (unlinkat(parent, name.c_str(), 0) == 0 || errno == ENOENT) return;
     // Replaced by a directory since it was listed.
@@ -151,7 +93,7 @@ void remove_at(int parent, const std::string& name, const std::string& path, boo
       return;
     }
   }
-  empty_dir(parent, name, path, r, parallel);
+  empty_dir(parent, name, path, r);
   if (unlinkat(parent, name.c_str(), AT_REMOVEDIR) != 0 && errno != ENOENT) r->fail(path, errno);
 }
 
@@ -200,7 +142,7 @@ std::string remove_tree(const RemovalTarget& t) {
     return "remove `" + t.path + "`: replaced by another file while the container ran; not removed";
   }
   Removal r{t.dev, ""};
-  remove_at(parent, name, t.path, true, &r, true);
+  remove_at(parent, name, t.path, true, &r);
   close(parent);
   return r.first_error;
 }
