@@ -34,6 +34,7 @@
         "addon/pty.cc",
         "addon/process.cc",
         "addon/state.cc",
+        "addon/rfc3339.cc",
         "addon/hooks.cc",
         "addon/lifecycle.cc",
         "addon/remove-tree.cc",
@@ -57,8 +58,8 @@
       ],
       "defines": ["_GNU_SOURCE"],
       "cflags_cc!": ["-fno-exceptions", "-std=gnu++1y", "-std=gnu++17"],
-      "cflags_cc": ["-std=c++17", "-Wall", "-Wextra", "-O2"],
-      "ldflags": ["-static-libstdc++", "-static-libgcc", "-Wl,--gc-sections"],
+      "cflags_cc": ["-std=c++17", "-Wall", "-Wextra", "-Os", "-ffunction-sections", "-fdata-sections"],
+      "ldflags": ["-static-libstdc++", "-static-libgcc", "-Wl,--gc-sections", "-s"],
       "libraries": ["-ldl"]
     },
     {
@@ -74,7 +75,7 @@
     {
       "target_name": "hutch-monitor",
       "type": "executable",
-      "sources": ["addon/monitor-main.cc", "addon/logfile.cc"],
+      "sources": ["addon/monitor-main.cc", "addon/logfile.cc", "addon/rfc3339.cc"],
       "defines": ["_GNU_SOURCE"],
       "cflags_cc!": ["-fno-exceptions", "-std=gnu++1y", "-std=gnu++17"],
       "cflags_cc": ["-std=c++17", "-Wall", "-Wextra", "-Os", "-fno-exceptions", "-fno-rtti",

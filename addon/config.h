@@ -89,6 +89,9 @@ struct OverlaySpec {
   // Annotation run.hutch.rootfs.mount-program (mode fuse-overlayfs): the
   // fuse-overlayfs executable that serves the root instead of kernel overlayfs.
   std::string mount_program;
+  // Not from config.json: set by `run --remove-on-exit`, whose upper dir is
+  // deleted when the container exits (see mount_overlay_root).
+  bool volatile_upper = false;
 };
 
 struct Config {

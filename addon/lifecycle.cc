@@ -40,9 +40,8 @@ namespace {
 // container's init. End-of-file (the child's end is close-on-exec) means
 // execve succeeded.
 constexpr char kMsgCgroupJoined = 'G';  // runtime: the init is in its cgroup
-constexpr char kMsgReadyForMaps = 'R';
 constexpr char kMsgMapsWritten = 'M';
-constexpr char kMsgHookPoint = 'H';    // init: mounts done, before pivot_root
+constexpr char kMsgHookPoint = 'H';    // init: mounts done, before pivot_root (only when the runtime has hooks to run there)
 constexpr char kMsgContinue = 'C';     // runtime: createRuntime hooks done; carries the state JSONs
 constexpr char kMsgBlocked = 'B';      // init: waiting at the exec fifo (created)
 constexpr char kMsgPtyMaster = 'T';
@@ -56,12 +55,13 @@ struct InitContext {
   int sync;
   pid_t parent;
   sigset_t old_mask;
-  SeccompFilter* filter;  // null with linux.seccomp: the init compiles it (during the id maps)
-  int seccomp_cache_fd;   // where the init stores what it compiled, or -1
+  SeccompFilter* filter;  // null with linux.seccomp: the init prepares it (during the id maps)
+  int seccomp_cache_fd;   // where the init looks for the program and stores what it compiled, or -1
   bool detach;
   int stdio[3];
   int exec_fd;    // detach: init reads one byte from it (exec.fifo)
   int result_fd;  // detach: errors after the wait go here (start.fifo)
+  bool hook_point;        // stop after the mounts for prestart/createRuntime hooks
   bool wait_cgroup;       // wait until the runtime moved us into our cgroup
   bool unshare_cgroupns;  // create the cgroup namespace ourselves, once in that cgroup
 };
@@ -80,10 +80,13 @@ void send_byte(int sock, char tag) {
   if (n != 1) throw sys_error_plain("send sync socket", errno);
 }
 
+// One receive buffer for the whole (single-threaded) process: most messages
+// are one byte, and a fresh 256 KiB string per message cost a zero-fill and
+// its page faults every time. Untouched .bss pages cost nothing.
 ssize_t recv_large(int sock, std::string* out, int* fd) {
-  out->resize(kMaxMessage);
-  ssize_t n = recv_message(sock, &(*out)[0], out->size(), fd);
-  out->resize(n > 0 ? static_cast<size_t>(n) : 0);
+  static char buf[kMaxMessage];
+  ssize_t n = recv_message(sock, buf, sizeof buf, fd);
+  out->assign(buf, n > 0 ? static_cast<size_t>(n) : 0);
   return n;
 }
 
@@ -99,6 +102,13 @@ RuntimeError decode_error(const std::string& msg) {
   if (msg.size() < 1 + sizeof code) return RuntimeError("container init reported a malformed error");
   memcpy(&code, msg.data() + 1, sizeof code);
   return RuntimeError(msg.substr(1 + sizeof code), code);
+}
+
+// The init's seccomp filter: the program cached for this profile, else a
+// freshly compiled one (then stored in the cache).
+SeccompFilter* init_seccomp(const InitContext& x) {
+  SeccompFilter* cached = cached_seccomp(x.c->seccomp, x.seccomp_cache_fd);
+  return cached != nullptr ? cached : compile_seccomp(x.c->seccomp, x.seccomp_cache_fd);
 }
 
 bool setgroups_allowed_here() {
@@ -138,23 +148,23 @@ bool setgroups_allowed_here() {
 
     // Phase B: id maps. The parent writes them (it alone can run
     // newuidmap for us); /proc/<pid> of a non-dumpable process is owned by
-    // root, so we are dumpable just for that moment. Meanwhile seccomp is
-    // compiled here, before any mount (host libraries are reachable): it
-    // takes about as long as newuidmap/newgidmap, which we would only wait for.
+    // root, so we were cloned dumpable (see create_container) and stay so
+    // just until they are written. Meanwhile seccomp is prepared here, before
+    // any mount (host libraries are reachable): read from the cache (dlopen of
+    // libseccomp for the key, the file) or compiled, which takes about as long
+    // as newuidmap/newgidmap. Either way it is off the runtime's path to clone.
     const NamespaceSpec* user = c.find_namespace(CLONE_NEWUSER);
     SeccompFilter* filter = x.filter;
-    const bool compile_here = filter == nullptr && c.has_seccomp;
+    const bool prepare_here = filter == nullptr && c.has_seccomp;
     std::string msg;
     int fd = -1;
     if (c.creates(CLONE_NEWUSER)) {
-      if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) != 0) throw sys_error_plain("prctl PR_SET_DUMPABLE", errno);
-      send_byte(x.sync, kMsgReadyForMaps);
-      if (compile_here) filter = compile_seccomp(c.seccomp, x.seccomp_cache_fd);
+      if (prepare_here) filter = init_seccomp(x);
       if (x.seccomp_cache_fd >= 0) close(x.seccomp_cache_fd);
       if (recv_large(x.sync, &msg, &fd) != 1 || msg[0] != kMsgMapsWritten) _exit(kExitRuntimeError);
       if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) throw sys_error_plain("prctl PR_SET_DUMPABLE", errno);
     } else {
-      if (compile_here) filter = compile_seccomp(c.seccomp, x.seccomp_cache_fd);
+      if (prepare_here) filter = init_seccomp(x);
       if (x.seccomp_cache_fd >= 0) close(x.seccomp_cache_fd);
       if (user != nullptr) join_namespace(*user);
     }
@@ -194,7 +204,7 @@ bool setgroups_allowed_here() {
       close(fuse);
     }
     int root_fd = prepare_rootfs(c);
-    send_byte(x.sync, kMsgHookPoint);
+    if (x.hook_point) send_byte(x.sync, kMsgHookPoint);
     if (recv_large(x.sync, &msg, &fd) < 1 || msg[0] != kMsgContinue) _exit(kExitRuntimeError);
     size_t sep = msg.find('\0', 1);
     const std::string creating_json = msg.substr(1, sep == std::string::npos ? std::string::npos : sep - 1);
@@ -755,18 +765,10 @@ CreatedContainer create_container(const Config& c, const std::string& id, const 
   int sv[2];
   if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) throw sys_error_plain("socketpair", errno);
   x.sync = sv[1];
-  // A cached program spares the init the compile; without one, the init
-  // compiles it while the id maps are written and stores it for next time.
-  x.seccomp_cache_fd = -1;
-  if (filter == nullptr && c.has_seccomp) {
-    x.seccomp_cache_fd = open_seccomp_cache(c.seccomp);
-    try {
-      filter = cached_seccomp(c.seccomp, x.seccomp_cache_fd);
-    } catch (...) {
-      close_seccomp_cache(x);
-      throw;
-    }
-  }
+  // The cache directory is opened and checked here, outside; the init reads
+  // the program from it (or compiles and stores one) while its id maps are
+  // written, so neither delays the clone.
+  x.seccomp_cache_fd = filter == nullptr && c.has_seccomp ? open_seccomp_cache(c.seccomp) : -1;
   x.filter = filter;
 
   // The init is cloned in its new namespaces at once (a joined user
@@ -779,10 +781,35 @@ CreatedContainer create_container(const Config& c, const std::string& id, const 
     }
   }
   const std::string cgroup = prepare_cgroup(c.cgroup, id);
+  x.hook_point = !c.hooks.prestart.empty() || !c.hooks.create_runtime.empty();
   x.wait_cgroup = !cgroup.empty();
   x.unshare_cgroupns = x.wait_cgroup && (flags & CLONE_NEWCGROUP) != 0;
   if (x.unshare_cgroupns) flags &= ~CLONE_NEWCGROUP;
+  // newuidmap/newgidmap need the init dumpable (else /proc/<pid> is root's).
+  // The flag is copied at clone, so the init is born dumpable and the helpers
+  // start at once, instead of after the init got a CPU, set it and said so.
+  // The runtime itself is dumpable only across the clone call, while no
+  // process of the container exists; the init drops it once its maps are written.
+  const bool born_dumpable = c.creates(CLONE_NEWUSER);
+  if (born_dumpable && prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) != 0) {
+    int err = errno;
+    close_seccomp_cache(x);
+    remove_cgroup(cgroup);
+    throw sys_error_plain("prctl PR_SET_DUMPABLE", err);
+  }
   pid_t child = static_cast<pid_t>(syscall(SYS_clone, static_cast<unsigned long>(flags | SIGCHLD), 0, 0, 0, 0));
+  if (child != 0 && born_dumpable && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) {
+    // Never go on dumpable: kill what was cloned and fail.
+    int err = errno;
+    if (child > 0) {
+      kill(child, SIGKILL);
+      while (waitpid(child, nullptr, 0) < 0 && errno == EINTR) {
+      }
+    }
+    close_seccomp_cache(x);
+    remove_cgroup(cgroup);
+    throw sys_error_plain("prctl PR_SET_DUMPABLE", err);
+  }
   if (child < 0) {
     int err = errno;
     close_seccomp_cache(x);
@@ -809,6 +836,22 @@ CreatedContainer create_container(const Config& c, const std::string& id, const 
   try {
     std::string msg;
     int fd = -1;
+    // The state JSONs the init's own hooks get ('C'). Without runtime hooks
+    // at the hook point they go as soon as the id maps are written, and the
+    // init finds them waiting after its mounts instead of asking and waiting.
+    auto send_continue = [&]() {
+      cc.record.start_time = process_start_time(child);
+      const std::string creating = state_json(cc.record, "creating", true);
+      run_hooks(c.hooks.prestart, "prestart", creating);
+      run_hooks(c.hooks.create_runtime, "createRuntime", creating);
+      std::string cont(1, kMsgContinue);
+      cont += creating;
+      cont += '\0';
+      cont += state_json(cc.record, "created", true);
+      if (send(sync, cont.data(), cont.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(cont.size())) {
+        throw sys_error_plain("send sync socket", errno);
+      }
+    };
     if (!cgroup.empty()) {
       try {
         join_cgroup(cgroup, child);
@@ -822,10 +865,6 @@ CreatedContainer create_container(const Config& c, const std::string& id, const 
     }
     // Id maps, from outside the new user namespace.
     if (c.creates(CLONE_NEWUSER)) {
-      if (recv_large(sync, &msg, &fd) < 1 || msg[0] != kMsgReadyForMaps) {
-        if (!msg.empty() && msg[0] == kMsgError) throw decode_error(msg);
-        throw RuntimeError("container init exited before its id maps were written");
-      }
       try {
         write_id_maps(child, c.uid_mappings, c.gid_mappings);
         // Only now can /proc/<pid>/ns/user be opened: the init is dumpable
@@ -842,9 +881,11 @@ CreatedContainer create_container(const Config& c, const std::string& id, const 
         std::string pending(kMaxMessage, '\0');
         ssize_t n = recv(sync, &pending[0], pending.size(), MSG_DONTWAIT);
         if (n > 0 && pending[0] == kMsgError) throw decode_error(pending.substr(0, static_cast<size_t>(n)));
+        if (n == 0) throw RuntimeError("container init exited before its id maps were written");
         throw;
       }
     }
+    if (!x.hook_point) send_continue();
     if (!c.overlay.mount_program.empty()) {
       if (recv_large(sync, &msg, &fd) < 1 || msg[0] != kMsgFuseDevice || fd < 0) {
         if (fd >= 0) close(fd);
@@ -861,20 +902,12 @@ CreatedContainer create_container(const Config& c, const std::string& id, const 
     }
     // The hook point: runtime-namespace hooks with the state of a
     // container being created.
-    if (recv_large(sync, &msg, &fd) < 1 || msg[0] != kMsgHookPoint) {
-      if (!msg.empty() && msg[0] == kMsgError) throw decode_error(msg);
-      throw RuntimeError("container init exited during setup");
-    }
-    cc.record.start_time = process_start_time(child);
-    const std::string creating = state_json(cc.record, "creating", true);
-    run_hooks(c.hooks.prestart, "prestart", creating);
-    run_hooks(c.hooks.create_runtime, "createRuntime", creating);
-    std::string cont(1, kMsgContinue);
-    cont += creating;
-    cont += '\0';
-    cont += state_json(cc.record, "created", true);
-    if (send(sync, cont.data(), cont.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(cont.size())) {
-      throw sys_error_plain("send sync socket", errno);
+    if (x.hook_point) {
+      if (recv_large(sync, &msg, &fd) < 1 || msg[0] != kMsgHookPoint) {
+        if (!msg.empty() && msg[0] == kMsgError) throw decode_error(msg);
+        throw RuntimeError("container init exited during setup");
+      }
+      send_continue();
     }
     // Until the init blocks (create) or execs (run): the pty master or an error.
     for (;;) {
@@ -1072,6 +1105,7 @@ void remove_after_exit(const RemovalTarget& target, const Config& c, int userns_
   if (remove) target = check_removal_target(remove_dir);
   Config c = load_config(bundle);
   validate_namespaces(c);
+  c.overlay.volatile_upper = remove;
   // Signals are collected through a signalfd from now on, so none is lost
   // between clone and supervision.
   sigset_t old_mask;

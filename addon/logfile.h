@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "rfc3339.h"
+
 namespace hutch {
 
 class LogFile {
@@ -32,11 +34,5 @@ class LogFile {
   uint64_t size_ = 0;
   int fd_ = -1;
 };
-
-// Formats a CLOCK_REALTIME time as RFC 3339 with nanoseconds, UTC
-// ("2026-11-22T14:18:41.827432685Z", 30 characters, no terminator). By hand
-// rather than gmtime_r: glibc's reads /etc/localtime (stdio, malloc) on
-// first use, which would stay in the monitor's resident set.
-void format_rfc3339(int64_t sec, long nsec, char out[30]);
 
 }  // namespace hutch

@@ -348,6 +348,13 @@ void mount_overlay_root(const Config& c) {
   // Inside a user namespace overlayfs keeps whiteouts/opaque markers in
   // user.overlay.* xattrs (Linux 5.11 "userxattr"), as the store writes them.
   data += ",userxattr";
+  // An upper dir deleted when the container exits need not survive a crash:
+  // "volatile" (Linux 5.10) skips the sync of the upper filesystem that every
+  // overlay unmount otherwise does (a syncfs of the whole filesystem holding
+  // the store, on the container's way out), and fsync in the container. What
+  // podman does for --rm containers. The kernel leaves work/incompat/volatile
+  // behind, which the removal deletes with the rest.
+  if (c.overlay.volatile_upper && !c.overlay.upperdir.empty()) data += ",volatile";
   if (c.overlay.upperdir.empty() && c.overlay.lowerdirs.size() == 1) {
     // overlayfs needs two lowers without an upper; one is a read-only bind.
     if (mount(c.overlay.lowerdirs[0].c_str(), c.root_path.c_str(), nullptr, MS_BIND | MS_REC, nullptr) != 0) {

@@ -14,6 +14,7 @@
 
 #include "cgroup.h"
 #include "json.h"
+#include "rfc3339.h"
 #include "runtime-error.h"
 
 namespace hutch {
@@ -82,12 +83,9 @@ std::string json_string(const std::string& s) {
 std::string rfc3339_now() {
   struct timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
-  struct tm tm;
-  gmtime_r(&ts.tv_sec, &tm);
-  char buf[64];
-  snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-           tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec);
-  return buf;
+  char buf[30];
+  format_rfc3339(ts.tv_sec, ts.tv_nsec, buf);
+  return std::string(buf, sizeof buf);
 }
 
 void write_file_atomic(const std::string& dir, const std::string& name, const std::string& content) {
@@ -139,6 +137,8 @@ bool read_small_file(const std::string& path, std::string* out) {
 }
 
 void make_dirs(const std::string& path) {
+  // Usually only the last component is missing: one mkdir instead of one per component.
+  if (mkdir(path.c_str(), 0700) == 0 || errno == EEXIST) return;
   for (size_t pos = 1; pos <= path.size(); pos++) {
     if (pos != path.size() && path[pos] != '/') continue;
     std::string part = path.substr(0, pos);

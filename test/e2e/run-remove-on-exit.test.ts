@@ -8,23 +8,14 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import anyTest, { type TestFn } from 'ava';
 import { execa } from 'execa';
-import { makeOciBundle, type OciBundle } from '../helpers/lifecycle-oci.js';
+import { makeRangedOciBundle, type OciBundle } from '../helpers/lifecycle-oci.js';
 import { makeTestUserDir, runAsTestUser, spawnAsTestUser, switchesUser, testUser } from '../helpers/test-user.js';
 
 const test = anyTest as TestFn;
 const RUNTIME = fileURLToPath(new URL('../../build/Release/hutch-runtime', import.meta.url));
 
-/** A bundle whose ids map like podman's (0 → the user, 1.. → the subordinate range), so the container can own files as other ids. */
 async function rangedBundle(args: string[]): Promise<{ bundle: OciBundle; base: string }> {
-  const user = testUser();
-  const bundle = await makeOciBundle((config) => {
-    config.process.args = args;
-    config.root.readonly = false;
-    const caps = ['CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_FOWNER'];
-    config.process.capabilities = { bounding: caps, effective: caps, permitted: caps };
-    config.linux.uidMappings = [{ containerID: 0, hostID: user.uid, size: 1 }, { containerID: 1, hostID: user.subuid!.start, size: user.subuid!.count }];
-    config.linux.gidMappings = [{ containerID: 0, hostID: user.gid, size: 1 }, { containerID: 1, hostID: user.subgid!.start, size: user.subgid!.count }];
-  });
+  const bundle = await makeRangedOciBundle(args);
   return { bundle, base: dirname(bundle.dir) };
 }
 

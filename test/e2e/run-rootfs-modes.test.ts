@@ -160,6 +160,21 @@ for (const mode of MODES) {
   });
 }
 
+// --rm: the upper dir is deleted at exit, so it need not be synced at
+// unmount (a syncfs of the whole filesystem under the store); a container
+// that is kept must still be durable.
+test.serial('overlay: a --rm container\'s root is mounted volatile, a kept container\'s is not', async (t) => {
+  const { store, ref } = t.context;
+  const removed = await hutch(['run', '--rm', ref, 'head', '-1', '/proc/self/mountinfo'], { store, env: withMode('overlay'), timeout: 60_000 });
+  t.is(removed.exitCode, 0, removed.stderr);
+  t.regex(removed.stdout, / \/ \/ .* - overlay overlay .*\bvolatile\b/);
+  const kept = await hutch(['run', '--name', 'kept-durable', ref, 'head', '-1', '/proc/self/mountinfo'], { store, env: withMode('overlay'), timeout: 60_000 });
+  t.teardown(() => hutch(['rm', '-f', 'kept-durable'], { store }));
+  t.is(kept.exitCode, 0, kept.stderr);
+  t.regex(kept.stdout, / \/ \/ .* - overlay overlay /);
+  t.notRegex(kept.stdout, /\bvolatile\b/);
+});
+
 test.serial('fuse-overlayfs: the daemon runs outside the container: its pid namespace shows only the container\'s processes', async (t) => {
   const { store, ref } = t.context;
   const result = await hutch(['run', '--rm', ref, 'sh', '-c', 'ps -o comm; head -1 /proc/self/mountinfo'], { store, env: withMode('fuse-overlayfs'), timeout: 60_000 });

@@ -125,3 +125,16 @@ export async function processAlive(pid: number): Promise<boolean> {
 async function runtimeCommand(): Promise<[string, string[]]> {
   return VIA_NATIVE ? [NATIVE, []] : [await installedHutch(), ['runtime']];
 }
+
+/** A bundle running `args` whose ids map like podman's (0 → the user, 1.. → the subordinate range, written by newuidmap/newgidmap), so the container can own files as other ids. */
+export async function makeRangedOciBundle(args: string[]): Promise<OciBundle> {
+  const user = testUser();
+  return makeOciBundle((config) => {
+    config.process.args = args;
+    config.root.readonly = false;
+    const caps = ['CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_FOWNER'];
+    config.process.capabilities = { bounding: caps, effective: caps, permitted: caps };
+    config.linux.uidMappings = [{ containerID: 0, hostID: user.uid, size: 1 }, { containerID: 1, hostID: user.subuid!.start, size: user.subuid!.count }];
+    config.linux.gidMappings = [{ containerID: 0, hostID: user.gid, size: 1 }, { containerID: 1, hostID: user.subgid!.start, size: user.subgid!.count }];
+  });
+}
