@@ -59,7 +59,7 @@
       "defines": ["_GNU_SOURCE"],
       "cflags_cc!": ["-fno-exceptions", "-std=gnu++1y", "-std=gnu++17"],
       "cflags_cc": ["-std=c++17", "-Wall", "-Wextra", "-Os", "-ffunction-sections", "-fdata-sections"],
-      "ldflags": ["-static-libstdc++", "-static-libgcc", "-Wl,--gc-sections", "-s"],
+      "ldflags": ["-static-libstdc++", "-static-libgcc", "-Wl,--gc-sections", "-Wl,--build-id=sha1", "-s"],
       "libraries": ["-ldl"]
     },
     {

@@ -1,6 +1,8 @@
 #include "seccomp-cache.h"
 
+#include <elf.h>
 #include <fcntl.h>
+#include <link.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -50,12 +52,45 @@ bool read_exact(int fd, void* buf, size_t len) {
   return true;
 }
 
+// The GNU build ID of the running program (ld --build-id, binding.gyp): a
+// hash of the whole link, so a rebuild that changes how any part compiles
+// programs (seccomp.cc's rule splitting, the ENOSYS stub) changes the key.
+// Empty when the program has none.
+std::string own_build_id() {
+  std::string id;
+  dl_iterate_phdr(
+      [](dl_phdr_info* info, size_t, void* data) -> int {
+        auto* out = static_cast<std::string*>(data);
+        for (int i = 0; i < info->dlpi_phnum; i++) {
+          const ElfW(Phdr)& segment = info->dlpi_phdr[i];
+          if (segment.p_type != PT_NOTE) continue;
+          const char* p = reinterpret_cast<const char*>(info->dlpi_addr + segment.p_vaddr);
+          const char* end = p + segment.p_memsz;
+          while (p + sizeof(ElfW(Nhdr)) <= end) {
+            const auto* note = reinterpret_cast<const ElfW(Nhdr)*>(p);
+            const char* name = p + sizeof(ElfW(Nhdr));
+            const char* desc = name + ((note->n_namesz + 3) & ~3U);
+            if (desc + note->n_descsz > end) break;
+            if (note->n_type == NT_GNU_BUILD_ID && note->n_namesz == 4 && memcmp(name, "GNU", 4) == 0) {
+              out->assign(desc, note->n_descsz);
+              return 1;
+            }
+            p = desc + ((note->n_descsz + 3) & ~3U);
+          }
+        }
+        return 1;  // the first object is the program itself; libraries do not matter
+      },
+      &id);
+  return id;
+}
+
 }  // namespace
 
 std::string seccomp_cache_key(const SeccompSpec& spec, uint32_t native_arch, const std::string& library_version) {
   std::string key;
   // The build's own compile logic (the ENOSYS stub, the rule splitting) is part of the program.
-  append_field(key, __DATE__ " " __TIME__);
+  const std::string build_id = own_build_id();
+  append_field(key, build_id.empty() ? std::string(__DATE__ " " __TIME__) : build_id);
   append_field(key, library_version);
   append_number(key, native_arch);
   append_field(key, spec.default_action);

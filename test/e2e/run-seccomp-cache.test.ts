@@ -2,10 +2,11 @@
 // a run stores the program, the next runs load it, and a program the runtime
 // must not trust (in a directory others can write, or not matching the spec)
 // is never loaded.
+import { execFileSync } from 'node:child_process';
 import { chmod, chown, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import anyTest, { type TestFn } from 'ava';
-import { hutch } from '../helpers/installed-cli.js';
+import { hutch, installedHutch } from '../helpers/installed-cli.js';
 import { parseReport, type ReporterProbe } from '../helpers/reporter.js';
 import { prepareRunImage, runIn, type RunImage } from '../helpers/run-image.js';
 import { testUser } from '../helpers/test-user.js';
@@ -67,6 +68,24 @@ test('the first run stores the compiled program privately and later runs enforce
   t.is((await stat(join(cacheDir(image), name!))).mode & 0o777, 0o600);
   t.is(await keyctlErrno(image), 'EPERM');
   t.deepEqual(await cachedPrograms(image), [name]);
+});
+
+/** The GNU build ID of the runtime the installed CLI runs, as `readelf -n` prints it. */
+async function installedRuntimeBuildId(): Promise<Buffer> {
+  const runtime = join(dirname(dirname(await installedHutch())), 'lib', 'node_modules', 'hutch', 'build', 'Release', 'hutch-runtime');
+  const notes = execFileSync('readelf', ['-n', runtime], { encoding: 'utf8' });
+  const hex = /Build ID: ([0-9a-f]+)/.exec(notes)?.[1];
+  if (!hex) throw new Error(`${runtime} has no GNU build ID:\n${notes}`);
+  return Buffer.from(hex, 'hex');
+}
+
+test('the cache key names the runtime build, so a rebuilt runtime never loads an older build\'s program', async (t) => {
+  const { image } = t.context;
+  t.is(await keyctlErrno(image), 'EPERM');
+  const [name] = await cachedPrograms(image);
+  const file = await readFile(join(cacheDir(image), name!));
+  const key = file.subarray(HEADER_BYTES, HEADER_BYTES + Number(file.readBigUInt64LE(8)));
+  t.true(key.includes(await installedRuntimeBuildId()), 'the stored key does not contain the runtime build ID');
 });
 
 test('a program planted in a cache directory that others can write is not loaded', async (t) => {
