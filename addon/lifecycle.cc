@@ -64,6 +64,7 @@ struct InitContext {
   bool hook_point;        // stop after the mounts for prestart/createRuntime hooks
   bool wait_cgroup;       // wait until the runtime moved us into our cgroup
   bool unshare_cgroupns;  // create the cgroup namespace ourselves, once in that cgroup
+  bool unshare_netns;     // create the network namespace ourselves, once the id maps are written
 };
 
 // The cache directory is the user's, outside the container: the init closes
@@ -193,6 +194,11 @@ bool setgroups_allowed_here() {
     // namespace cloned with us would be rooted where the runtime is; crun
     // defers it the same way).
     if (x.unshare_cgroupns) unshare_or_throw(CLONE_NEWCGROUP);
+    // Made after the id maps (as runc and crun do): the kernel gives a network
+    // namespace's /proc/net files to its user namespace's root as mapped at
+    // creation, and a namespace cloned before the maps shows them as nobody's.
+    if (x.unshare_netns) unshare_or_throw(CLONE_NEWNET);
+    if (c.creates(CLONE_NEWNET)) bring_up_loopback();
 
     // Phase E: root filesystem. Then the hook point (runtime-spec: the
     // runtime's createRuntime hooks, then createContainer hooks here in the
@@ -785,6 +791,8 @@ CreatedContainer create_container(const Config& c, const std::string& id, const 
   x.wait_cgroup = !cgroup.empty();
   x.unshare_cgroupns = x.wait_cgroup && (flags & CLONE_NEWCGROUP) != 0;
   if (x.unshare_cgroupns) flags &= ~CLONE_NEWCGROUP;
+  x.unshare_netns = c.creates(CLONE_NEWUSER) && (flags & CLONE_NEWNET) != 0;
+  if (x.unshare_netns) flags &= ~CLONE_NEWNET;
   // newuidmap/newgidmap need the init dumpable (else /proc/<pid> is root's).
   // The flag is copied at clone, so the init is born dumpable and the helpers
   // start at once, instead of after the init got a CPU, set it and said so.

@@ -2,7 +2,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <net/if.h>
 #include <sched.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "runtime-error.h"
@@ -46,6 +50,21 @@ std::string namespace_flag_names(int flags) {
 
 void unshare_or_throw(int flags) {
   if (unshare(flags) != 0) throw sys_error_plain("unshare " + namespace_flag_names(flags), errno);
+}
+
+void bring_up_loopback() {
+  int sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (sock < 0) throw sys_error_plain("socket AF_INET", errno);
+  struct ifreq request {};
+  strncpy(request.ifr_name, "lo", IFNAMSIZ - 1);
+  int rc = ioctl(sock, SIOCGIFFLAGS, &request);
+  if (rc == 0 && (request.ifr_flags & IFF_UP) == 0) {
+    request.ifr_flags = static_cast<short>(request.ifr_flags | IFF_UP);
+    rc = ioctl(sock, SIOCSIFFLAGS, &request);
+  }
+  int err = errno;
+  close(sock);
+  if (rc != 0) throw sys_error("ioctl SIOCSIFFLAGS IFF_UP", "lo", err);
 }
 
 void join_namespace(const NamespaceSpec& ns) {

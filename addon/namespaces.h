@@ -27,6 +27,11 @@ void unshare_or_throw(int flags);
 // Joins the namespace at `path` with setns(2), checking it has the expected type.
 void join_namespace(const NamespaceSpec& ns);
 
+// Sets the loopback interface of the current network namespace up. A new
+// network namespace starts with `lo` down; podman's `--network none` means
+// "loopback only", so 127.0.0.1 must work (runc and crun do the same).
+void bring_up_loopback();
+
 }  // namespace hutch
 
 namespace hutch {

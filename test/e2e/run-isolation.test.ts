@@ -102,6 +102,25 @@ test('--network none leaves only the loopback interface', async (t) => {
   t.is(Number(count), 1);
 });
 
+test('the loopback interface is up: a server on 127.0.0.1 is reachable, and /proc/net belongs to container root', async (t) => {
+  // The client retries until the listener is ready; nc exits non-zero on a refused connection.
+  const script = [
+    'ip -o link show lo',
+    'stat -c "net-owner %u:%g" /proc/self/net/dev',
+    'nc -l -p 8080 > /tmp/received &',
+    'i=0; while test $i -lt 50; do echo hello | nc 127.0.0.1 8080 && break; i=$((i + 1)); sleep 0.1; done',
+    'wait',
+    'echo "received $(cat /tmp/received)"',
+  ].join('\n');
+  for (const flags of [[], ['--network', 'none']]) {
+    const result = await runIn(t.context.image, flags, ['sh', '-c', script]);
+    t.is(result.exitCode, 0, result.stderr);
+    t.regex(result.stdout, /lo: <LOOPBACK,UP,LOWER_UP>/);
+    t.regex(result.stdout, /^net-owner 0:0$/m);
+    t.regex(result.stdout, /^received hello$/m);
+  }
+});
+
 test('the default network is private as well', async (t) => {
   const listing = await report<Listing>(t.context.image, [], ['ls', '/sys/class/net']);
   t.deepEqual(listing.entries, ['lo']);

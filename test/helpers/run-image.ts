@@ -30,7 +30,7 @@ export interface RunImageOptions {
 /** The busybox applets linked into /bin. */
 export const APPLETS = [
   'sh', 'cat', 'ls', 'id', 'echo', 'touch', 'rm', 'stat', 'sleep', 'kill', 'hostname', 'ps', 'mkdir', 'ip',
-  'env', 'pwd', 'test', 'true', 'false', 'readlink', 'tty', 'wc', 'grep', 'head', 'tr', 'mount', 'unshare', 'chmod',
+  'env', 'pwd', 'test', 'true', 'false', 'readlink', 'tty', 'wc', 'grep', 'head', 'tr', 'mount', 'unshare', 'chmod', 'nc',
 ] as const;
 
 /** Content of the image's /etc/motd, changed by overlay tests in their own containers. */
