@@ -152,6 +152,13 @@ function workingDir(options: RunOptions, image: ImageConfig): string {
   return image.WorkingDir ? posix.normalize(posix.join('/', image.WorkingDir)) : '/';
 }
 
+/**
+ * podman's default_sysctls (containers.conf): ICMP echo sockets for group 0,
+ * so `ping` works as container root without CAP_NET_RAW. The key belongs to
+ * a network namespace, so only a private one gets it.
+ */
+const PRIVATE_NETWORK_SYSCTLS: Readonly<Record<string, string>> = { 'net.ipv4.ping_group_range': '0 0' };
+
 /** Generates config.json for the container. */
 export function generateSpec(input: GenerateInput): OciSpec {
   const { image, options, host, container } = input;
@@ -216,6 +223,7 @@ export function generateSpec(input: GenerateInput): OciSpec {
     },
   };
   if (seccomp) spec.linux.seccomp = seccomp;
+  if (options.network === 'none') spec.linux.sysctl = { ...PRIVATE_NETWORK_SYSCTLS };
   // No cgroupsPath: hutch-runtime makes `hutch-<id>` beside the caller's cgroup, required only with limits.
   if (options.resources) spec.linux.resources = options.resources;
   return spec;

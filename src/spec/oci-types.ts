@@ -114,6 +114,8 @@ export interface OciLinux {
   seccomp?: OciSeccomp;
   /** config-linux.md "Control groups": the limits hutch-runtime writes to the container's cgroup. */
   resources?: LinuxResources;
+  /** config-linux.md "Sysctl": kernel parameters of the container's own namespaces. */
+  sysctl?: Record<string, string>;
   maskedPaths: string[];
   readonlyPaths: string[];
 }

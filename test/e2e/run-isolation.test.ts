@@ -102,7 +102,7 @@ test('--network none leaves only the loopback interface', async (t) => {
   t.is(Number(count), 1);
 });
 
-test('the loopback interface is up: a server on 127.0.0.1 is reachable, and /proc/net belongs to container root', async (t) => {
+test('the loopback interface is up: a server on 127.0.0.1 is reachable, ping\'s ICMP socket is allowed, and /proc/net belongs to container root', async (t) => {
   // The client retries until the listener is ready; nc exits non-zero on a refused connection.
   const script = [
     'ip -o link show lo',
@@ -118,6 +118,10 @@ test('the loopback interface is up: a server on 127.0.0.1 is reachable, and /pro
     t.regex(result.stdout, /lo: <LOOPBACK,UP,LOWER_UP>/);
     t.regex(result.stdout, /^net-owner 0:0$/m);
     t.regex(result.stdout, /^received hello$/m);
+    // What ping opens without CAP_NET_RAW: allowed by podman's net.ipv4.ping_group_range=0 0.
+    const icmp = await runIn(t.context.image, flags, ['/bin/reporter', 'syscall', 'icmp-socket']);
+    t.is(icmp.exitCode, 0, icmp.stderr);
+    t.is(parseReport<ReporterProbe>(icmp.stdout).errno, null);
   }
 });
 

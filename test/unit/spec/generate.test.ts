@@ -148,6 +148,11 @@ test('-u, -w, -e, --hostname, -t, --read-only, --network host', async (t) => {
   t.true(spec.process.capabilities.bounding.includes('CAP_CHOWN'));
 });
 
+test('a private network gets podman\'s ping_group_range, so ping works without CAP_NET_RAW; --network host gets no sysctl', async (t) => {
+  t.deepEqual(generateSpec(await input()).linux.sysctl, { 'net.ipv4.ping_group_range': '0 0' });
+  t.is(generateSpec(await input({ network: 'host' })).linux.sysctl, undefined);
+});
+
 test('the image User and a relative image WorkingDir', async (t) => {
   const base = await input();
   const spec = generateSpec({ ...base, image: { ...base.image, config: { ...base.image.config, User: 'app:staff', WorkingDir: 'data/../app' } } });
