@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "path-components.h"
 #include "runtime-error.h"
 
 namespace hutch {
@@ -303,15 +304,10 @@ void parse_pax(const std::string& data, Member* m, bool* have_path, bool* have_l
 // Archive names are relative to the destination: "/" and "." vanish, ".." is refused.
 std::vector<std::string> split_member(const std::string& name) {
   std::vector<std::string> parts;
-  size_t start = 0;
-  while (start <= name.size()) {
-    size_t slash = name.find('/', start);
-    if (slash == std::string::npos) slash = name.size();
-    std::string part = name.substr(start, slash - start);
+  for_each_path_component(name, [&](const std::string& part) {
     if (part == "..") throw RuntimeError("cp: archive member `" + name + "` would leave the destination directory");
-    if (!part.empty() && part != ".") parts.push_back(part);
-    start = slash + 1;
-  }
+    parts.push_back(part);
+  });
   return parts;
 }
 

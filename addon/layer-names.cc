@@ -1,5 +1,7 @@
 #include "layer-names.h"
 
+#include "path-components.h"
+
 namespace hutch {
 
 namespace {
@@ -15,17 +17,11 @@ std::vector<std::string> split_entry_name(const std::string& name) {
   if (name.find('\0') != std::string::npos) throw BadEntryName("name contains a NUL byte");
   if (name.size() > kMaxNameBytes) throw BadEntryName("name is longer than " + std::to_string(kMaxNameBytes) + " bytes");
   std::vector<std::string> parts;
-  size_t start = 0;
-  while (start <= name.size()) {
-    size_t slash = name.find('/', start);
-    if (slash == std::string::npos) slash = name.size();
-    std::string part = name.substr(start, slash - start);
-    start = slash + 1;
-    if (part.empty() || part == ".") continue;
+  for_each_path_component(name, [&](const std::string& part) {
     if (part == "..") throw BadEntryName("name has a `..` component");
     if (part.size() > kMaxComponentBytes) throw BadEntryName("a component is longer than " + std::to_string(kMaxComponentBytes) + " bytes");
     parts.push_back(part);
-  }
+  });
   return parts;
 }
 

@@ -17,6 +17,7 @@
 #include <cstdint>
 
 #include "mounts.h"
+#include "path-components.h"
 #include "pty.h"
 #include "runtime-error.h"
 #include "write-all.h"
@@ -131,13 +132,7 @@ void create_cwd(const std::string& cwd, uint32_t uid, uint32_t gid) {
   int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (root < 0) throw sys_error("open", "/", errno);
   std::string prefix;
-  size_t start = 1;
-  while (start <= cwd.size()) {
-    size_t end = cwd.find('/', start);
-    if (end == std::string::npos) end = cwd.size();
-    std::string name = cwd.substr(start, end - start);
-    start = end + 1;
-    if (name.empty() || name == ".") continue;
+  for_each_path_component(cwd, [&](const std::string& name) {
     std::string path = prefix + "/" + name;
     // Each component is resolved inside the root (symlinks cannot lead out);
     // only a missing one is created, in its resolved parent.
@@ -164,7 +159,7 @@ void create_cwd(const std::string& cwd, uint32_t uid, uint32_t gid) {
       }
     }
     prefix = path;
-  }
+  });
   close(root);
 }
 
