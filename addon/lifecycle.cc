@@ -415,16 +415,6 @@ void require_status(const std::string& verb, const std::string& id, Status s, st
   throw RuntimeError(verb + ": container `" + id + "` is " + status_name(s) + ", must be " + want + " (nothing changed)");
 }
 
-// Waits up to timeout_ms for the process behind pidfd to exit.
-bool wait_pidfd(int pidfd, int timeout_ms) {
-  struct pollfd p = {pidfd, POLLIN, 0};
-  for (;;) {
-    int rc = poll(&p, 1, timeout_ms);
-    if (rc < 0 && errno == EINTR) continue;
-    return rc > 0;
-  }
-}
-
 Config stored_config(const std::string& dir, const ContainerRecord& r) {
   return load_config_file(dir + "/" + kConfigCopy, r.bundle);
 }

@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
-#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
@@ -29,16 +28,6 @@ constexpr const char* kFuseRecord = "fuse.json";
 constexpr int kDaemonFuseFd = 3;
 // fuse-overlayfs only writes to stderr when it fails; bound what is shown.
 constexpr size_t kMaxLogShown = 2000;
-
-// Blocks until pidfd is readable (the process ended) or timeout_ms passed.
-bool wait_exit(int pidfd, int timeout_ms) {
-  struct pollfd p = {pidfd, POLLIN, 0};
-  for (;;) {
-    int rc = poll(&p, 1, timeout_ms);
-    if (rc < 0 && errno == EINTR) continue;
-    return rc > 0;
-  }
-}
 
 // After fork, in the child: never returns. Errors land in the log memfd
 // (its stderr), which the runtime shows when setup fails.
@@ -167,7 +156,7 @@ std::string fuse_daemon_failure(const std::string& program, const FuseDaemon& d)
   // A daemon that failed is gone or going: give it a moment to end.
   int pidfd = open_verified_pidfd(d.pid, d.start_time);
   if (pidfd >= 0) {
-    wait_exit(pidfd, 1000);
+    wait_pidfd(pidfd, 1000);
     close(pidfd);
   }
   // Still serving, or ended normally once the container's mount namespace
@@ -186,7 +175,7 @@ void end_fuse_daemon(FuseDaemon& d, int timeout_ms) {
   if (d.pid <= 0) return;
   int pidfd = open_verified_pidfd(d.pid, d.start_time);
   if (pidfd >= 0) {
-    if (!wait_exit(pidfd, timeout_ms)) syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, nullptr, 0);
+    if (!wait_pidfd(pidfd, timeout_ms)) syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, nullptr, 0);
     close(pidfd);
   }
   // Reaps it when it is our child (run); ECHILD otherwise.

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -165,6 +166,15 @@ int open_verified_pidfd(pid_t pid, uint64_t start_time) {
     return -1;
   }
   return fd;
+}
+
+bool wait_pidfd(int pidfd, int timeout_ms) {
+  struct pollfd p = {pidfd, POLLIN, 0};
+  for (;;) {
+    int rc = poll(&p, 1, timeout_ms);
+    if (rc < 0 && errno == EINTR) continue;
+    return rc > 0;
+  }
 }
 
 void write_record(const std::string& dir, const ContainerRecord& r) {

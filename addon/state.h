@@ -40,6 +40,10 @@ uint64_t process_start_time(pid_t pid);
 // start_time (so a reused pid is never taken for the container); -1 otherwise.
 int open_verified_pidfd(pid_t pid, uint64_t start_time);
 
+// Waits up to timeout_ms (-1: forever) for the process behind pidfd to exit;
+// false when the time ran out.
+bool wait_pidfd(int pidfd, int timeout_ms);
+
 // What create recorded about a container (container.json).
 struct ContainerRecord {
   std::string id;
