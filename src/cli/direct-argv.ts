@@ -46,9 +46,12 @@ function kindOf(option: Options): Kind {
   return option.array === true ? 'array' : 'string';
 }
 
+function aliasesOf(option: Options): string[] {
+  return option.alias === undefined ? [] : [option.alias].flat();
+}
+
 function flagOf(name: string, option: Options): Flag {
-  const aliases = option.alias === undefined ? [] : [option.alias].flat();
-  const keys = [...new Set([name, ...aliases].flatMap((key) => [key, camelCase(key)]))];
+  const keys = [...new Set([name, ...aliasesOf(option)].flatMap((key) => [key, camelCase(key)]))];
   return {
     kind: kindOf(option),
     ...(option.choices !== undefined ? { choices: [option.choices].flat().map(String) } : {}),
@@ -62,8 +65,7 @@ function indexFlags(table: FlagTable): Map<string, Flag> {
   const index = new Map<string, Flag>();
   for (const [name, option] of Object.entries(table)) {
     const flag = flagOf(name, option);
-    index.set(name, flag);
-    for (const alias of option.alias === undefined ? [] : [option.alias].flat()) index.set(alias, flag);
+    for (const key of [name, ...aliasesOf(option)]) index.set(key, flag);
   }
   return index;
 }

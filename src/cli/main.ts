@@ -26,12 +26,13 @@ async function main(argv: string[]): Promise<void> {
     await runCompletion(argv);
     return;
   }
-  const commandIndex = (await import('./global-flags.js')).indexOfCommandWord(argv);
-  // run, create and exec in their plain forms skip loading yargs (direct-argv.ts).
-  if (commandIndex >= 0 && (await (await import('./direct-dispatch.js')).runWithoutYargs(argv, commandIndex))) return;
-  const [{ setLogLevel }, { loadCommands }, { reportError }, { argumentsForYargs, buildParser }] = await Promise.all([
+  const [{ indexOfCommandWord }, { PASS_THROUGH_COMMANDS, loadCommands }] = await Promise.all([import('./global-flags.js'), import('./commands.js')]);
+  const commandIndex = indexOfCommandWord(argv);
+  // run, create and exec in their plain forms skip loading yargs (direct-argv.ts);
+  // other commands do not load the direct parser at all.
+  if (commandIndex >= 0 && PASS_THROUGH_COMMANDS.has(argv[commandIndex]!) && (await (await import('./direct-dispatch.js')).runWithoutYargs(argv, commandIndex))) return;
+  const [{ setLogLevel }, { reportError }, { argumentsForYargs, buildParser }] = await Promise.all([
     import('../log.js'),
-    import('./commands.js'),
     import('./exit-codes.js'),
     import('./parser.js'),
   ]);
