@@ -1,7 +1,9 @@
-// A zstd decompression Transform on every supported Node: node:zlib's own when
-// it has one (Node >= 22.15), else the system libzstd through the addon.
+// A zstd decompression Transform through the system libzstd (the addon), the
+// same decoder the native layer applier uses. node:zlib's own zstd (Node >=
+// 22.15) is not used: it stops after the first frame of a multi-frame stream
+// (nodejs/node#64741), so `hutch import` would hash a zstd:chunked or pzstd
+// layer's first frame only and record a wrong DiffID.
 import { Transform, type TransformCallback, type TransformOptions } from 'node:stream';
-import * as zlib from 'node:zlib';
 import { HostError } from '../errors.js';
 import type { ZstdDecompressor } from './addon-types.js';
 import { loadNative } from './index.js';
@@ -9,11 +11,7 @@ import { loadNative } from './index.js';
 // 2^27 = 128 MiB, libzstd's default limit: frames needing a larger window
 // (zstd --long=28 and up) are refused so a layer cannot demand unbounded memory.
 const WINDOW_LOG_MAX = 27;
-// zstd.h: ZSTD_d_windowLogMax, the parameter id node:zlib expects in `params`.
-const ZSTD_D_WINDOW_LOG_MAX = 100;
 const EMPTY = Buffer.alloc(0);
-
-type NodeZstdFactory = (options: { params: Record<number, number> }) => Transform;
 
 // Waits for the reader before asking the decoder for more, so memory stays
 // bounded by the readable highWaterMark plus one ~1 MiB push() result even
@@ -59,12 +57,10 @@ class AddonZstdDecompress extends Transform {
 
 /** A Transform that decompresses a zstd stream (concatenated frames allowed), refusing windows above 128 MiB. */
 export function createZstdDecompressStream(): Transform {
-  const nodeFactory = (zlib as unknown as { createZstdDecompress?: NodeZstdFactory }).createZstdDecompress;
-  if (typeof nodeFactory === 'function') return nodeFactory({ params: { [ZSTD_D_WINDOW_LOG_MAX]: WINDOW_LOG_MAX } });
   const native = loadNative();
   if (!native.zstdAvailable()) {
-    throw new HostError('ENOZSTD', 'cannot decompress zstd layers: libzstd.so.1 is not installed and this Node has no zstd', {
-      hint: 'install libzstd1 (apt-get install libzstd1 / dnf install libzstd) or use Node >= 22.15',
+    throw new HostError('ENOZSTD', 'cannot decompress zstd layers: libzstd.so.1 is not installed', {
+      hint: 'install libzstd1 (apt-get install libzstd1 / dnf install libzstd)',
     });
   }
   return new AddonZstdDecompress(native.createZstdDecompressor({ windowLogMax: WINDOW_LOG_MAX }));
