@@ -4,6 +4,7 @@
 import { lstatSync, mkdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { builtinModule } from '../builtin-module.js';
 
 type EnableCompileCache = (directory?: string) => unknown;
 
@@ -35,7 +36,7 @@ export function enableCompileCache(): void {
   // (with its source-map support) would cost a few ms of every command for nothing.
   const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
   if (major < 22 || (major === 22 && minor < 1)) return;
-  const enable = (process.getBuiltinModule('node:module') as { enableCompileCache?: EnableCompileCache }).enableCompileCache;
+  const enable = (builtinModule('node:module') as { enableCompileCache?: EnableCompileCache }).enableCompileCache;
   if (typeof enable !== 'function' || process.env.NODE_DISABLE_COMPILE_CACHE) return;
   const dir = compileCacheDir();
   if (dir !== null) enable(dir);

@@ -19,12 +19,6 @@ async function main(argv: string[]): Promise<void> {
     process.stdout.write(`hutch version ${version}\n`);
     return;
   }
-  // Built-ins are loaded where needed with process.getBuiltinModule, which
-  // Node 22.0–22.2 lack (it came in 22.3, and 20.16 below hutch's floor).
-  if (typeof process.getBuiltinModule !== 'function') {
-    const { createRequire } = await import('node:module');
-    process.getBuiltinModule = createRequire(import.meta.url) as typeof process.getBuiltinModule;
-  }
   enableCompileCache();
   // Completion runs on every Tab press: it parses its words itself, so yargs is not loaded for it.
   if (argv[0] === '__complete') {

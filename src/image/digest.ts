@@ -3,6 +3,7 @@
 // names, so it is validated against a closed grammar before anything else sees it.
 import type { Hash } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
+import { builtinModule } from '../builtin-module.js';
 import { InvalidContentError } from '../errors.js';
 
 /** The digest algorithms hutch accepts (image-spec registered algorithms it can compute). */
@@ -80,7 +81,7 @@ export function digestToRelativePath(digest: string): string {
 // node:crypto loads on first use: the run path imports this module to parse
 // digests only, and loading crypto costs about 4 ms on Node 20.
 function createHash(algorithm: DigestAlgorithm): Hash {
-  return process.getBuiltinModule('node:crypto').createHash(algorithm);
+  return builtinModule('node:crypto').createHash(algorithm);
 }
 
 /** The digest of a byte string (raw bytes, never re-serialised JSON). */
