@@ -71,7 +71,6 @@ test.before(async (t) => {
     tar,
     diffId: `sha256:${createHash('sha256').update(tar).digest('hex')}`,
   };
-  await chmod(t.context.dir, 0o755);
 });
 
 test.after.always(async (t) => {
