@@ -6,7 +6,9 @@
         "addon/binding.cc",
         "addon/lock.cc",
         "addon/memfd.cc",
+        "addon/passwd.cc",
         "addon/probes.cc",
+        "addon/spawn.cc",
         "addon/xattr.cc",
         "addon/zstd.cc"
       ],

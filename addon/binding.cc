@@ -2,16 +2,20 @@
 // SysError into JS errors through the factory JS installs (JS owns the error
 // classes, as in better-sqlite3). The work itself lives in the other files.
 #include <napi.h>
+#include <sys/wait.h>
 
 #include <cerrno>
 #include <cstring>
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "lock.h"
 #include "memfd.h"
+#include "passwd.h"
 #include "probes.h"
+#include "spawn.h"
 #include "sys-error.h"
 #include "xattr.h"
 #include "zstd.h"
@@ -350,11 +354,91 @@ Napi::Value CreateZstdDecompressor(const Napi::CallbackInfo& info) {
   return env.GetInstanceData<AddonData>()->zstd_constructor.New({options});
 }
 
+Napi::Value PasswdName(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsNumber()) {
+    throw_type(env, "uid must be a number");
+    return env.Undefined();
+  }
+  auto uid = static_cast<uid_t>(info[0].As<Napi::Number>().Uint32Value());
+  return guarded(env, [&]() -> Napi::Value {
+    auto name = hutch::passwd_name(uid);
+    return name ? Napi::String::New(env, *name) : env.Null();
+  });
+}
+
 Napi::Value SealedExecutable(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::string path;
   if (!arg_string(info, 0, "path must be a string", path)) return env.Undefined();
   return guarded(env, [&]() -> Napi::Value { return Napi::Number::New(env, hutch::sealed_executable(path)); });
+}
+
+// A child being waited for: its pid, filled by the waiting thread with waitid's errno.
+struct ChildWait {
+  pid_t pid;
+  int err;
+};
+
+// Runs on the main thread once the child has exited: reaping it here, in the
+// same call that tells JS, means no JS code ever sees a reaped pid as alive.
+void settle_child(Napi::Env env, Napi::Function on_exit, std::nullptr_t*, ChildWait* raw) {
+  std::unique_ptr<ChildWait> wait(raw);
+  if (env == nullptr) return;  // the environment is being torn down
+  int status = wait->err == 0 ? hutch::reap(wait->pid) : -wait->err;
+  if (status < 0) {
+    Napi::Value error = make_error(env, SysError("waitpid", -status, "pid " + std::to_string(wait->pid)));
+    if (env.IsExceptionPending()) error = env.GetAndClearPendingException().Value();
+    on_exit.Call({error, env.Null(), env.Null()});
+    return;
+  }
+  Napi::Value code = WIFEXITED(status) ? Napi::Number::New(env, WEXITSTATUS(status)) : env.Null();
+  Napi::Value signal = WIFSIGNALED(status) ? Napi::Number::New(env, WTERMSIG(status)) : env.Null();
+  on_exit.Call({env.Null(), code, signal});
+}
+
+using ChildTsfn = Napi::TypedThreadSafeFunction<std::nullptr_t, ChildWait, settle_child>;
+
+bool arg_option(const Napi::Object& options, const char* name) {
+  Napi::Value v = options.Get(name);
+  return v.IsBoolean() && v.As<Napi::Boolean>().Value();
+}
+
+// The child is awaited on a detached thread of its own (see FlockAsync for why
+// not a pool thread); the pending wait keeps the event loop alive.
+Napi::Value SpawnProcess(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string file;
+  if (!arg_string(info, 0, "file must be a string", file)) return env.Undefined();
+  if (info.Length() < 4 || !info[1].IsArray() || !info[2].IsObject() || !info[3].IsFunction()) {
+    throw_type(env, "spawnProcess expects (file, argv, options, onExit)");
+    return env.Undefined();
+  }
+  Napi::Array list = info[1].As<Napi::Array>();
+  std::vector<std::string> argv;
+  for (uint32_t i = 0; i < list.Length(); i++) {
+    Napi::Value arg = list.Get(i);
+    if (!arg.IsString()) {
+      throw_type(env, "argv must hold strings");
+      return env.Undefined();
+    }
+    argv.push_back(arg.As<Napi::String>().Utf8Value());
+  }
+  Napi::Object options = info[2].As<Napi::Object>();
+  hutch::SpawnOptions spawn_options;
+  spawn_options.null_stdin = arg_option(options, "nullStdin");
+  spawn_options.new_session = arg_option(options, "newSession");
+  return guarded(env, [&]() -> Napi::Value {
+    pid_t pid = hutch::spawn_process(file, argv, spawn_options);
+    auto* wait = new ChildWait{pid, 0};
+    ChildTsfn tsfn = ChildTsfn::New(env, info[3].As<Napi::Function>(), "hutch:child", 0, 1);
+    std::thread([tsfn, wait]() mutable {
+      wait->err = hutch::wait_exited(wait->pid);
+      if (tsfn.BlockingCall(wait) != napi_ok) delete wait;
+      tsfn.Release();
+    }).detach();
+    return Napi::Number::New(env, pid);
+  });
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
@@ -376,6 +460,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("flockAsync", Napi::Function::New(env, FlockAsync, "flockAsync"));
   exports.Set("zstdAvailable", Napi::Function::New(env, ZstdAvailable, "zstdAvailable"));
   exports.Set("createZstdDecompressor", Napi::Function::New(env, CreateZstdDecompressor, "createZstdDecompressor"));
+  exports.Set("spawnProcess", Napi::Function::New(env, SpawnProcess, "spawnProcess"));
+  exports.Set("passwdName", Napi::Function::New(env, PasswdName, "passwdName"));
   exports.Set("sealedExecutable", Napi::Function::New(env, SealedExecutable, "sealedExecutable"));
   return exports;
 }

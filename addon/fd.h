@@ -12,6 +12,13 @@ class Fd {
   Fd(Fd&& o) noexcept : fd_(o.fd_) { o.fd_ = -1; }
   Fd(const Fd&) = delete;
   Fd& operator=(const Fd&) = delete;
+  Fd& operator=(Fd&& o) noexcept {
+    if (this != &o) {
+      if (fd_ >= 0) close(fd_);
+      fd_ = o.release();
+    }
+    return *this;
+  }
   ~Fd() {
     if (fd_ >= 0) close(fd_);
   }

@@ -234,11 +234,29 @@ void ensure_sealed_self(char** argv) {
   throw sys_error_plain("fexecve sealed copy", errno);
 }
 
+// glibc's posix_spawn, which starts this runtime from the addon, leaves its
+// two internal signals (32 and 33, below SIGRTMIN) ignored, and an ignored
+// signal stays ignored across execve: restored here, every process the
+// runtime starts gets default dispositions, as after any other spawn.
+// sigaction(3) refuses these two, hence the raw syscall; with every field
+// but the handler zero, the kernel struct's per-arch layout does not matter.
+void restore_internal_signal_defaults() {
+  struct {
+    void (*handler)(int);
+    unsigned long flags;
+    void (*restorer)();
+    unsigned char mask[(_NSIG - 1) / 8];
+  } action{};
+  action.handler = SIG_DFL;
+  for (int sig = __SIGRTMIN; sig < SIGRTMIN; sig++) syscall(SYS_rt_sigaction, sig, &action, nullptr, sizeof action.mask);
+}
+
 }  // namespace
 }  // namespace hutch
 
 int main(int argc, char** argv) {
   using namespace hutch;
+  restore_internal_signal_defaults();
   try {
     // Global options (runc's shape): --root DIR before the verb.
     std::string root;

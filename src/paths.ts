@@ -3,8 +3,8 @@
 // $XDG_RUNTIME_DIR/hutch (fallback /tmp/hutch-$UID); /var/lib/hutch and
 // /run/hutch when running as root.
 import { mkdirSync, lstatSync, chmodSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { builtinModule } from './builtin-module.js';
 import { HostError, fromNodeError } from './errors.js';
 
 /** The storage and runtime-state directories hutch uses for this invocation. */
@@ -15,10 +15,18 @@ export interface HutchPaths {
   runroot: string;
 }
 
+/**
+ * $HOME, else the passwd entry's home. node:os is loaded only in that second
+ * case: every command would otherwise pay about a millisecond for it.
+ */
+export function homeDirectory(env: NodeJS.ProcessEnv = process.env): string {
+  return env.HOME || builtinModule('node:os').homedir();
+}
+
 /** Computes the default storage and state paths for the calling user. */
 export function defaultPaths(env: NodeJS.ProcessEnv = process.env, uid = process.getuid?.() ?? 0): HutchPaths {
   if (uid === 0) return { root: '/var/lib/hutch', runroot: '/run/hutch' };
-  const dataHome = env.XDG_DATA_HOME && env.XDG_DATA_HOME.startsWith('/') ? env.XDG_DATA_HOME : join(env.HOME || homedir(), '.local', 'share');
+  const dataHome = env.XDG_DATA_HOME && env.XDG_DATA_HOME.startsWith('/') ? env.XDG_DATA_HOME : join(homeDirectory(env), '.local', 'share');
   const runtimeDir = env.XDG_RUNTIME_DIR && env.XDG_RUNTIME_DIR.startsWith('/') ? env.XDG_RUNTIME_DIR : undefined;
   return {
     root: join(dataHome, 'hutch'),

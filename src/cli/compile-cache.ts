@@ -2,9 +2,9 @@
 // module.enableCompileCache) so later runs skip parsing and compiling hutch's
 // and yargs' modules. Node 20 has no such API and starts without it.
 import { lstatSync, mkdirSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { builtinModule } from '../builtin-module.js';
+import { homeDirectory } from '../paths.js';
 
 type EnableCompileCache = (directory?: string) => unknown;
 
@@ -16,7 +16,7 @@ type EnableCompileCache = (directory?: string) => unknown;
  * ours, a real directory, and writable by nobody else.
  */
 export function compileCacheDir(env: NodeJS.ProcessEnv = process.env, uid = process.getuid?.() ?? 0): string | null {
-  const cacheHome = env.XDG_CACHE_HOME?.startsWith('/') ? env.XDG_CACHE_HOME : join(env.HOME || homedir(), '.cache');
+  const cacheHome = env.XDG_CACHE_HOME?.startsWith('/') ? env.XDG_CACHE_HOME : join(homeDirectory(env), '.cache');
   const dir = join(cacheHome, 'hutch', 'compile-cache');
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });

@@ -30,19 +30,18 @@ export function formatCandidates(candidates: readonly { value: string; descripti
 export async function runCompletion(argv: readonly string[]): Promise<void> {
   try {
     const words = completionWords(argv);
-    const [{ loadCommands, PASS_THROUGH_COMMANDS }, { buildCommandTable, GLOBAL_FLAGS }, { commandWordIndex, completeWords }, { fileSources }, { defaultPaths }, { homedir }] = await Promise.all([
+    const [{ loadCommands, PASS_THROUGH_COMMANDS }, { buildCommandTable, GLOBAL_FLAGS }, { commandWordIndex, completeWords }, { fileSources }, { defaultPaths, homeDirectory }] = await Promise.all([
       import('./commands.js'),
       import('./completion-table.js'),
       import('./completion-words.js'),
       import('./completion-sources.js'),
       import('../paths.js'),
-      import('node:os'),
     ]);
     // Only the command being typed is loaded, as main.ts does; all of them while its name is still partial.
     const index = commandWordIndex(words, GLOBAL_FLAGS);
     const modules = await loadCommands(index >= 0 && index < words.length - 1 ? words[index] : undefined);
     const table = buildCommandTable(modules, (name) => PASS_THROUGH_COMMANDS.has(name));
-    const sources = fileSources(defaultPaths(process.env).root, process.cwd(), process.env.HOME || homedir());
+    const sources = fileSources(defaultPaths(process.env).root, process.cwd(), homeDirectory());
     process.stdout.write(formatCandidates(completeWords(words.length > 0 ? words : [''], table, sources)));
   } catch {
     // Nothing to offer rather than an error in the middle of the user's command line.

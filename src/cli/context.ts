@@ -29,12 +29,15 @@ export interface Context {
 export function createContext(argv: GlobalOptions, env: NodeJS.ProcessEnv = process.env): Context {
   const defaults = defaultPaths(env);
   return {
+    // Read when asked: creating process.stdout loads tty or net, which `hutch run` need not pay for.
+    get interactive() {
+      return Boolean(process.stdout.isTTY);
+    },
     paths: {
       root: argv.root ? resolve(argv.root) : defaults.root,
       runroot: argv.runroot ? resolve(argv.runroot) : defaults.runroot,
     },
     logLevel: argv['log-level'],
-    interactive: Boolean(process.stdout.isTTY),
     // yargs gives a repeated option as an array (declared as a string, so it never swallows the command word).
     storageOpts: [argv['storage-opt'] ?? []].flat().map(String),
   };

@@ -9,10 +9,26 @@ import { enableCompileCache } from './compile-cache.js';
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
 // `hutch ps | head` closes the pipe early: stop quietly, as other Unix tools do.
-process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+function onStdoutError(err: NodeJS.ErrnoException): void {
   if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
   throw err;
-});
+}
+
+// The handler is attached when stdout is first used: creating the stream
+// loads tty or net, a few ms that `hutch run`, which leaves its stdout to the
+// container, need not pay. Node defines process.stdout as a configurable getter.
+const stdoutProperty = Object.getOwnPropertyDescriptor(process, 'stdout');
+if (stdoutProperty?.get && stdoutProperty.configurable) {
+  Object.defineProperty(process, 'stdout', {
+    ...stdoutProperty,
+    get() {
+      Object.defineProperty(process, 'stdout', stdoutProperty);
+      return process.stdout.on('error', onStdoutError);
+    },
+  });
+} else {
+  process.stdout.on('error', onStdoutError);
+}
 
 async function main(argv: string[]): Promise<void> {
   if (argv.length === 1 && argv[0] === '--version') {

@@ -30,25 +30,15 @@ const runtime: CommandModule<GlobalOptions, GlobalOptions> = {
   builder: (yargs) => yargs.strict(false).parserConfiguration({ 'unknown-options-as-args': true }),
   handler: async (argv) => {
     const ctx = createContext(argv);
-    const [{ spawn }, { join }, { constants }, { runtimeExecutablePath }, { ensurePrivateDir }] = await Promise.all([
-      import('node:child_process'),
+    const [{ join }, { runAttachedRuntime }, { ensurePrivateDir }] = await Promise.all([
       import('node:path'),
-      import('node:os'),
-      import('../native/index.js'),
+      import('../runtime/attached-runtime.js'),
       import('../paths.js'),
     ]);
     const defaultRoot = join(ctx.paths.runroot, 'runtime');
     const args = runtimeArgs(process.argv.slice(2), defaultRoot);
     if (args[0] === '--root' && args[1] === defaultRoot) ensurePrivateDir(defaultRoot);
-    const child = spawn(runtimeExecutablePath(), args, { stdio: 'inherit' });
-    const ignore = () => {};
-    const forward = (signal: NodeJS.Signals) => child.kill(signal);
-    process.on('SIGINT', ignore);
-    process.on('SIGTERM', forward);
-    process.exitCode = await new Promise<number>((resolve, reject) => {
-      child.once('error', reject);
-      child.once('exit', (code, signal) => resolve(code ?? 128 + (signal ? constants.signals[signal] : 0)));
-    });
+    process.exitCode = await runAttachedRuntime(args, { stdin: true, forward: ['SIGTERM'], ignore: ['SIGINT'] });
   },
 };
 

@@ -3,7 +3,8 @@
 // is a Debian/Ubuntu patch, apparmor_restrict_unprivileged_userns exists
 // only on Ubuntu 23.10+ kernels.
 import { readFile } from 'node:fs/promises';
-import { arch, machine, release } from 'node:os';
+import { arch, machine } from 'node:os';
+import { kernelRelease } from './kernel-release.js';
 
 /** The sysctls that gate unprivileged user namespaces; null = not present on this kernel. */
 export interface UsernsSysctls {
@@ -50,5 +51,5 @@ export async function readUsernsSysctls(procSys = '/proc/sys'): Promise<UsernsSy
 
 /** Kernel release, machine and OCI architecture of this host. */
 export function kernelFacts(): KernelReport {
-  return { release: release(), machine: machine(), arch: GOARCH[arch()] ?? arch() };
+  return { release: kernelRelease(), machine: machine(), arch: GOARCH[arch()] ?? arch() };
 }

@@ -16,7 +16,8 @@ import {
   type ProbeOutcome,
   type SeccompProbeOutcome,
 } from './probes.js';
-import { chooseRootfsMode, inspectFuseOverlayfs, rootfsSetting, type FuseOverlayfsReport, type RootfsMode } from './rootfs-mode.js';
+import { inspectFuseOverlayfs } from './fuse-overlayfs.js';
+import { chooseRootfsMode, rootfsSetting, type FuseOverlayfsReport, type RootfsMode } from './rootfs-mode.js';
 import { inspectStorageLocation, type StorageLocationReport } from './storage-space.js';
 import { freeRangeStart, readSubids, type SubidFileReport, type SubidRange } from './subids.js';
 import { currentUser, type UserReport } from './user.js';

@@ -2,11 +2,8 @@
 // user namespace (Linux >= 5.11 with userxattr), else fuse-overlayfs, else a
 // private copy of the layers (slow, but works everywhere). The user can force
 // one: HUTCH_ROOTFS_MODE, or podman's `--storage-opt overlay.mount_program=PATH`.
-import { access } from 'node:fs/promises';
-import { constants } from 'node:fs';
 import { isAbsolute } from 'node:path';
 import { UsageError } from '../errors.js';
-import { findExecutable } from './which.js';
 
 /** The three ways to build a rootfs, best first. */
 export const ROOTFS_MODES = ['overlay', 'fuse-overlayfs', 'copy'] as const;
@@ -77,16 +74,6 @@ export function rootfsSetting(env: NodeJS.ProcessEnv, storageOpts: readonly stri
   }
   if (sources.length > 0) setting.source = sources.join(' and ');
   return setting;
-}
-
-/** Finds fuse-overlayfs (the setting's, else in PATH) and checks /dev/fuse access; `mount` is the caller's probe. */
-export async function inspectFuseOverlayfs(env: NodeJS.ProcessEnv = process.env, devFuse = '/dev/fuse', mountProgram?: string): Promise<Omit<FuseOverlayfsReport, 'mount'>> {
-  const executable = async (path: string) => access(path, constants.X_OK).then(() => path, () => null);
-  const [path, dev] = await Promise.all([
-    mountProgram !== undefined ? executable(mountProgram) : findExecutable('fuse-overlayfs', env),
-    access(devFuse, constants.R_OK | constants.W_OK).then(() => true, () => false),
-  ]);
-  return { path, devFuse: dev };
 }
 
 /** Why fuse-overlayfs cannot serve a root here, or null when it can. */

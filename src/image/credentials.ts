@@ -3,10 +3,10 @@
 // containers/image's pkg/docker/config does. Secrets never reach a log line
 // or an error message.
 import { readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { UsageError, fromNodeError } from '../errors.js';
 import { log } from '../log.js';
+import { homeDirectory } from '../paths.js';
 
 /** Credentials for one registry: a user and password, or an OAuth2 refresh (identity) token. */
 export type Credentials = { username: string; password: string } | { identityToken: string; username?: string };
@@ -15,7 +15,7 @@ export type Credentials = { username: string; password: string } | { identityTok
 export function defaultAuthFiles(env: NodeJS.ProcessEnv = process.env, uid = process.getuid?.() ?? 0): string[] {
   // An explicit $REGISTRY_AUTH_FILE is the only file read, as podman's --authfile.
   if (env.REGISTRY_AUTH_FILE) return [env.REGISTRY_AUTH_FILE];
-  const home = env.HOME || homedir();
+  const home = homeDirectory(env);
   const configHome = env.XDG_CONFIG_HOME ? env.XDG_CONFIG_HOME : join(home, '.config');
   const dockerDir = env.DOCKER_CONFIG ? env.DOCKER_CONFIG : join(home, '.docker');
   return [

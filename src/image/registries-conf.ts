@@ -3,11 +3,11 @@
 // containers/image's sysregistriesv2 does; short-name resolution as its
 // pkg/shortnames does, minus the interactive prompt.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseToml, TomlError } from 'smol-toml';
 import { UsageError, fromNodeError } from '../errors.js';
 import { ImageReference, isShortName, parseReference, splitReference } from './reference.js';
+import { homeDirectory } from '../paths.js';
 
 /** How ambiguous short names are handled; hutch never prompts, so all three try the candidates in order. */
 export type ShortNameMode = 'enforcing' | 'permissive' | 'disabled';
@@ -72,7 +72,7 @@ export interface RegistriesConfSources {
  * without one, the system file plus both drop-in directories are read.
  */
 export function defaultRegistriesConfSources(env: NodeJS.ProcessEnv = process.env, uid = process.getuid?.() ?? 0): RegistriesConfSources {
-  const home = env.HOME || homedir();
+  const home = homeDirectory(env);
   const configHome = env.XDG_CONFIG_HOME ? env.XDG_CONFIG_HOME : join(home, '.config');
   const userFile = join(configHome, 'containers', 'registries.conf');
   const userDir = join(configHome, 'containers', 'registries.conf.d');

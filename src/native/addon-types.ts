@@ -44,6 +44,14 @@ export interface ZstdDecompressor {
   end(): void;
 }
 
+/** Options for spawnProcess. */
+export interface SpawnProcessOptions {
+  /** The child's fd 0 is /dev/null instead of ours. */
+  nullStdin?: boolean;
+  /** The child starts a session of its own (setsid). */
+  newSession?: boolean;
+}
+
 export interface NativeAddon {
   /**
    * Installs the constructor used for every error thrown by the addon (JS owns error classes).
@@ -88,6 +96,26 @@ export interface NativeAddon {
   zstdAvailable(): boolean;
   /** Throws SystemError (syscall "dlopen libzstd.so.1", ENOENT) when the library is missing. */
   createZstdDecompressor(options?: ZstdDecompressorOptions): ZstdDecompressor;
+
+  // Child processes.
+  /**
+   * Starts `file` with `argv` (argv[0] included), our environment and our fds
+   * that are not close-on-exec, every signal reset to its default action and
+   * unblocked; returns its pid. A thread waits for it; `onExit` runs on the
+   * main thread with its exit code or the number of the signal that ended it,
+   * in the same call that reaps it, so until then its pid is safe to signal.
+   * Throws SystemError (syscall "posix_spawn", path `file`) when it cannot start.
+   */
+  spawnProcess(
+    file: string,
+    argv: readonly string[],
+    options: SpawnProcessOptions,
+    onExit: (err: Error | null, code: number | null, signal: number | null) => void,
+  ): number;
+
+  // Users.
+  /** The login name of `uid` in the passwd database (getpwuid_r: NSS sources count), or null when none has it. */
+  passwdName(uid: number): string | null;
 
   // Sealed executables (CVE-2019-5736 defence).
   /**

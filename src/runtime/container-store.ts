@@ -8,8 +8,9 @@
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { HutchError, NotFoundError, fromNodeError } from '../errors.js';
-import { mountPointsBelow } from '../host/mount-points.js';
+import { fsyncDir, writeFileAtomic, writeFileVolatile } from '../storage/atomic-file.js';
 import type { Store } from '../storage/store.js';
+import { generateName, newContainerId, validateContainerName } from './container-id.js';
 
 /** What a container was created from and with; written at create. */
 export interface ContainerRecord {
@@ -111,7 +112,6 @@ export type NewContainer = Omit<ContainerRecord, 'id' | 'name' | 'created'> & { 
  * that lists as a container.
  */
 export async function createContainerRecord(store: Store, request: NewContainer): Promise<{ record: ContainerRecord; paths: ContainerPaths }> {
-  const [{ generateName, newContainerId, validateContainerName }, { fsyncDir, writeFileAtomic, writeFileVolatile }] = await Promise.all([import('./container-id.js'), import('../storage/atomic-file.js')]);
   const name = request.name !== undefined ? validateContainerName(request.name) : undefined;
   return store.withStoreLock(() => {
     const existing = listContainers(store.root);
@@ -148,7 +148,6 @@ export async function createContainerRecord(store: Store, request: NewContainer)
 
 /** Renames a container, keeping names unique. */
 export async function renameContainer(store: Store, input: string, newName: string): Promise<void> {
-  const [{ validateContainerName }, { writeFileAtomic }] = await Promise.all([import('./container-id.js'), import('../storage/atomic-file.js')]);
   validateContainerName(newName);
   await store.withStoreLock(() => {
     const all = listContainers(store.root);
@@ -177,7 +176,7 @@ export async function removeContainerFiles(store: Store, id: string): Promise<vo
     return true;
   });
   if (!moved) throw new NotFoundError(`container ${id.slice(0, 12)} does not exist`);
-  if (removedAsCaller(doomed)) return;
+  if (await removedAsCaller(doomed)) return;
   const { removeTree } = await import('../storage/userns.js');
   await removeTree(store.plan, doomed);
 }
@@ -187,7 +186,9 @@ export async function removeContainerFiles(store: Store, id: string): Promise<vo
 // goes without the user namespace (a runtime, newuidmap, newgidmap and rm cost
 // ~20 ms). A mount point below (which `rm --one-file-system` never enters
 // either) or a file the caller cannot remove leaves the rest to the namespace.
-function removedAsCaller(dir: string): boolean {
+async function removedAsCaller(dir: string): Promise<boolean> {
+  // Loaded here: `hutch run --rm` leaves its removal to hutch-runtime.
+  const { mountPointsBelow } = await import('../host/mount-points.js');
   if (mountPointsBelow(dir).length > 0) return false;
   try {
     rmSync(dir, { recursive: true, force: true });

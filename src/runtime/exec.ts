@@ -1,13 +1,11 @@
 // Running a command in a running container: `hutch-runtime exec` joins every
 // namespace of the init through a verified pidfd and applies the stored
 // config's security settings (docs/runtime-native.md, "exec").
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { constants } from 'node:os';
-import { HutchError, UsageError } from '../errors.js';
-import { runtimeExecutablePath } from '../native/index.js';
+import { UsageError } from '../errors.js';
 import { ROOTFS_ANNOTATIONS } from '../spec/annotations.js';
+import { runAttachedRuntime } from './attached-runtime.js';
 import type { ContainerRecord } from './container-store.js';
 import { containerPaths } from './container-store.js';
 
@@ -65,19 +63,6 @@ export async function resolveExecUser(root: string, record: ContainerRecord, use
 
 /** Runs the command with our stdio (stdin only with -i) and resolves with its exit status. */
 export function runExec(runtimeRoot: string, record: ContainerRecord, request: ExecRequest): Promise<number> {
-  const child = spawn(runtimeExecutablePath(), execArgs(runtimeRoot, record.id, request), {
-    stdio: [request.interactive ? 'inherit' : 'ignore', 'inherit', 'inherit'],
-  });
   // The terminal sends ^C to the whole foreground group; the runtime relays it itself.
-  const ignore = () => {};
-  const forward = (signal: NodeJS.Signals) => child.kill(signal);
-  process.on('SIGINT', ignore);
-  process.on('SIGTERM', forward);
-  return new Promise<number>((resolve, reject) => {
-    child.once('error', (err) => reject(new HutchError('ERUNTIME', `cannot start hutch-runtime: ${err.message}`, { cause: err })));
-    child.once('exit', (code, signal) => resolve(code ?? 128 + (signal ? constants.signals[signal] : 0)));
-  }).finally(() => {
-    process.off('SIGINT', ignore);
-    process.off('SIGTERM', forward);
-  });
+  return runAttachedRuntime(execArgs(runtimeRoot, record.id, request), { stdin: request.interactive, forward: ['SIGTERM'], ignore: ['SIGINT'] });
 }

@@ -2,8 +2,8 @@
 // errno; this adds what the host is doing wrong when the cause is a known
 // one, so the user learns the fix rather than just the errno.
 import { readUsernsSysctls, type UsernsSysctls } from '../host/kernel.js';
-import { userInfo } from 'node:os';
 import { readSubids, type SubidRange } from '../host/subids.js';
+import { loginName } from '../host/user.js';
 import { ROOTFS_MODE_ENV, ROOTFS_MODES, type RootfsChoice } from '../host/rootfs-mode.js';
 
 /** Host facts that explain a failed container start. */
@@ -41,12 +41,7 @@ export function failureHints(facts: FailureFacts): string[] {
 /** Reads the facts and returns the hints for a failed start. */
 export async function hintsForFailedStart(rootfs?: RootfsChoice): Promise<string[]> {
   const uid = process.getuid!();
-  let name: string | null = null;
-  try {
-    name = userInfo().username;
-  } catch {
-    // a uid without a passwd entry can still own ranges by number
-  }
-  const [sysctls, subuid] = await Promise.all([readUsernsSysctls(), readSubids('/etc/subuid', { name, uid })]);
+  // A uid without a passwd entry (name null) can still own ranges by number.
+  const [sysctls, subuid] = await Promise.all([readUsernsSysctls(), readSubids('/etc/subuid', { name: loginName(), uid })]);
   return failureHints({ sysctls, subuidRanges: subuid.report.ranges, rootless: uid !== 0, ...(rootfs ? { rootfs } : {}) });
 }

@@ -2,8 +2,9 @@
 // on: ids and subordinate ranges, rlimits, capabilities the caller may hand
 // on, kernel and architecture, and where hutch's own init binary is.
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { release, userInfo } from 'node:os';
+import { kernelRelease } from '../host/kernel-release.js';
 import { readSubids } from '../host/subids.js';
+import { loginName } from '../host/user.js';
 import { log } from '../log.js';
 import type { HostFacts, HostRlimit } from '../spec/generate.js';
 import { KNOWN_CAPABILITIES } from '../spec/capabilities.js';
@@ -60,12 +61,8 @@ function readOr(path: string, fallback: string): string {
 export async function gatherHostFacts(initPath: string | undefined): Promise<HostFacts> {
   const uid = process.getuid!();
   const gid = process.getgid!();
-  let name: string | null = null;
-  try {
-    name = userInfo().username;
-  } catch {
-    log.debug(`uid ${uid} has no passwd entry`);
-  }
+  const name = loginName();
+  if (name === null) log.debug(`uid ${uid} has no passwd entry`);
   const owner = { name, uid };
   const [subuid, subgid] = await Promise.all([readSubids('/etc/subuid', owner), readSubids('/etc/subgid', owner)]);
   const status = readOr('/proc/self/status', '');
@@ -84,7 +81,7 @@ export async function gatherHostFacts(initPath: string | undefined): Promise<Hos
     subuidRanges: subuid.report.ranges,
     subgidRanges: subgid.report.ranges,
     arch: process.arch,
-    kernelRelease: release(),
+    kernelRelease: kernelRelease(),
     rlimits: parseProcLimits(readOr('/proc/self/limits', '')),
     ...(Number.isFinite(lastCap) ? { capLastCap: lastCap } : {}),
     ...(capBnd ? { boundingSet: capabilitiesFromMask(capBnd) } : {}),

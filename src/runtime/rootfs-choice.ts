@@ -2,11 +2,11 @@
 // what the decision needs: the kernel overlay mount first, then a FUSE mount),
 // and, for the copy mode, the copy itself, made once in the container's dir.
 import { readFileSync, statSync } from 'node:fs';
-import { release } from 'node:os';
 import { join } from 'node:path';
 import { HostError } from '../errors.js';
+import { kernelRelease } from '../host/kernel-release.js';
 import { writeFileAtomic } from '../storage/atomic-file.js';
-import { chooseRootfsMode, inspectFuseOverlayfs, type RootfsChoice, type RootfsSetting } from '../host/rootfs-mode.js';
+import { chooseRootfsMode, type RootfsChoice, type RootfsSetting } from '../host/rootfs-mode.js';
 import type { HutchPaths } from '../paths.js';
 import type { IdMappingPlan } from '../storage/userns.js';
 
@@ -22,7 +22,7 @@ const NOTHING_FOUND = { path: null, devFuse: false, mount: null };
 function overlayProbeKey(root: string): string | null {
   try {
     const bootId = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
-    return `${bootId} ${release()} ${statSync(root).dev}\n`;
+    return `${bootId} ${kernelRelease()} ${statSync(root).dev}\n`;
   } catch {
     return null;
   }
@@ -45,6 +45,7 @@ function overlayKnownToWork(root: string, key: string | null): boolean {
 export async function decideRootfs(paths: HutchPaths, setting: RootfsSetting, env: NodeJS.ProcessEnv): Promise<RootfsChoice> {
   if (setting.mode === 'overlay' || setting.mode === 'copy') return chooseRootfsMode(null, NOTHING_FOUND, setting);
   if (setting.mode === 'fuse-overlayfs') {
+    const { inspectFuseOverlayfs } = await import('../host/fuse-overlayfs.js');
     const found = await inspectFuseOverlayfs(env, '/dev/fuse', setting.mountProgram);
     if (found.path === null) {
       throw new HostError('ENOFUSEOVERLAYFS', `${setting.source ?? 'the rootfs setting'} asks for fuse-overlayfs, but ${setting.mountProgram ?? 'fuse-overlayfs'} is ${setting.mountProgram ? 'not an executable file' : 'not installed (not found in PATH)'}`, {
@@ -55,7 +56,7 @@ export async function decideRootfs(paths: HutchPaths, setting: RootfsSetting, en
   }
   const key = overlayProbeKey(paths.root);
   if (overlayKnownToWork(paths.root, key)) return chooseRootfsMode({ ok: true }, NOTHING_FOUND, setting);
-  const [{ loadNative }, { probeOverlay, probeFuse }] = await Promise.all([import('../native/index.js'), import('../host/probes.js')]);
+  const [{ loadNative }, { probeOverlay, probeFuse }, { inspectFuseOverlayfs }] = await Promise.all([import('../native/index.js'), import('../host/probes.js'), import('../host/fuse-overlayfs.js')]);
   const addon = loadNative();
   const overlay = await probeOverlay(addon, paths);
   if (overlay.ok) {

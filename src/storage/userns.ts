@@ -2,10 +2,10 @@
 // id 0 is the user, container ids 1.. are the subordinate ranges, as podman
 // maps them. Files owned by subordinate ids can only be created with those
 // owners, or deleted, from inside such a namespace.
-import { userInfo } from 'node:os';
 import type { ResultPromise } from 'execa';
 import { HostError } from '../errors.js';
 import { readSubids, type SubidRange } from '../host/subids.js';
+import { loginName } from '../host/user.js';
 import { log } from '../log.js';
 import { runtimeExecutablePath } from '../native/index.js';
 
@@ -32,14 +32,6 @@ export interface IdMappingOptions {
   subgidFile?: string;
 }
 
-function currentUserName(): string | null {
-  try {
-    return userInfo().username;
-  } catch {
-    return null;
-  }
-}
-
 /** Container 0 → `own` (when given), then the ranges one after another from container id 1 (or 0 without `own`). */
 function buildMap(own: number | null, ranges: readonly SubidRange[]): IdMapping[] {
   const map: IdMapping[] = own === null ? [] : [{ containerId: 0, hostId: own, size: 1 }];
@@ -60,7 +52,7 @@ function buildMap(own: number | null, ranges: readonly SubidRange[]): IdMapping[
 export async function planIdMapping(options: IdMappingOptions = {}): Promise<IdMappingPlan> {
   const uid = options.uid ?? process.getuid!();
   const gid = options.gid ?? process.getgid!();
-  const owner = { name: options.userName === undefined ? currentUserName() : options.userName, uid };
+  const owner = { name: options.userName === undefined ? loginName() : options.userName, uid };
   const [{ report: subuid }, { report: subgid }] = await Promise.all([
     readSubids(options.subuidFile ?? '/etc/subuid', owner),
     readSubids(options.subgidFile ?? '/etc/subgid', owner),

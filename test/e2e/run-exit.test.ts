@@ -40,6 +40,25 @@ test('the exit status is the container\'s own', async (t) => {
   t.is((await runIn(t.context.image, [], ['true'])).exitCode, 0);
 });
 
+test('the container process starts with no signal ignored or blocked, also with -i and with exec', async (t) => {
+  // hutch itself ignores SIGPIPE (Node does), and the spawn that starts the runtime leaves glibc's internal signals ignored.
+  // grep itself, not through sh: busybox sh ignores SIGQUIT before it execs a lone command.
+  const status = ['grep', '-E', '^Sig(Ign|Blk)', '/proc/self/status'];
+  const clean = 'SigBlk:\t0000000000000000\nSigIgn:\t0000000000000000\n';
+  for (const flags of [[], ['-i']]) {
+    const result = await runIn(t.context.image, flags, status);
+    t.is(result.stdout, clean, result.stderr);
+  }
+  const name = `signals-${process.pid}`;
+  t.is((await hutch(['run', '-d', '--name', name, t.context.image.ref, 'sleep', '60'], { store: t.context.image.store })).exitCode, 0);
+  try {
+    const exec = await hutch(['exec', name, ...status], { store: t.context.image.store });
+    t.is(exec.stdout, clean, String(exec.stderr));
+  } finally {
+    await hutch(['rm', '-f', name], { store: t.context.image.store });
+  }
+});
+
 test('a command killed by SIGTERM gives 143', async (t) => {
   const result = await runIn(t.context.image, ['--init'], ['/bin/reporter', 'kill-self', 'TERM']);
   t.is(result.exitCode, 143, result.stderr);

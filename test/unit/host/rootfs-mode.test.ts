@@ -1,9 +1,6 @@
 import test from 'ava';
-import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { UsageError } from '../../../src/errors.js';
-import { chooseRootfsMode, fuseUnusable, inspectFuseOverlayfs, rootfsSetting, type FuseOverlayfsReport } from '../../../src/host/rootfs-mode.js';
+import { chooseRootfsMode, fuseUnusable, rootfsSetting, type FuseOverlayfsReport } from '../../../src/host/rootfs-mode.js';
 
 const fuseOk: FuseOverlayfsReport = { path: '/usr/bin/fuse-overlayfs', devFuse: true, mount: { ok: true } };
 const overlayFailed = { ok: false, error: 'mount overlay: EINVAL' };
@@ -43,16 +40,4 @@ test('bad settings are usage errors naming the value', (t) => {
   t.throws(() => rootfsSetting({}, ['overlay.mountopt=nodev']), { instanceOf: UsageError, message: /--storage-opt "overlay.mountopt=nodev": unknown option/ });
   t.throws(() => rootfsSetting({}, ['overlay.mount_program=fuse-overlayfs']), { instanceOf: UsageError, message: /must be an absolute path/ });
   t.throws(() => rootfsSetting({ HUTCH_ROOTFS_MODE: 'copy' }, ['overlay.mount_program=/f']), { instanceOf: UsageError, message: /contradicts/ });
-});
-
-test('inspectFuseOverlayfs finds the program in PATH or takes the given one when executable', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'hutch-fuse-'));
-  const program = join(dir, 'fuse-overlayfs');
-  writeFileSync(program, '#!/bin/sh\n');
-  chmodSync(program, 0o755);
-  const devFuse = join(dir, 'fuse');
-  writeFileSync(devFuse, '');
-  t.deepEqual(await inspectFuseOverlayfs({ PATH: dir }, devFuse), { path: program, devFuse: true });
-  t.deepEqual(await inspectFuseOverlayfs({ PATH: '/nonexistent' }, join(dir, 'nofuse'), program), { path: program, devFuse: false });
-  t.is((await inspectFuseOverlayfs({ PATH: dir }, devFuse, join(dir, 'missing'))).path, null);
 });
