@@ -2,8 +2,8 @@
 // under the id-mapping plan, so the layer's files get their mapped owners, and
 // streams the compressed layer into its stdin. One small single-threaded
 // process per layer: decompression, diff_id and extraction all happen there.
-import { spawn } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
+import { builtinModule } from '../builtin-module.js';
 import { HostError, HutchError, InterruptedError, InvalidContentError } from '../errors.js';
 import { layerCompression } from '../image/media-types.js';
 import { runtimeExecutablePath } from '../native/index.js';
@@ -76,7 +76,8 @@ export async function extractLayer(plan: IdMappingPlan, layer: LayerExtraction, 
     ...(lowersReady ? { lowersPending: true } : {}),
   };
   const [file, ...args] = usernsCommand(plan, runtimeExecutablePath(), ['apply-layer', JSON.stringify(job)]);
-  const child = spawn(file!, args, { stdio: ['pipe', 'pipe', 'pipe', lowersReady ? 'pipe' : 'ignore'] });
+  // Looked up here: the store, which every container command opens, imports this module.
+  const child = builtinModule('node:child_process').spawn(file!, args, { stdio: ['pipe', 'pipe', 'pipe', lowersReady ? 'pipe' : 'ignore'] });
   const exited = new Promise<Exit>((resolve) => {
     child.once('error', (spawnError) => resolve({ code: null, signal: null, spawnError }));
     child.once('close', (code, sig) => resolve({ code, signal: sig }));

@@ -10,6 +10,7 @@ import { HutchError, InvalidContentError, NotFoundError, fromNodeError } from '.
 import { digestToPathComponent, digestToRelativePath, verifyBytes } from '../image/digest.js';
 import { log } from '../log.js';
 import { randomHex } from '../random.js';
+import { extractLayer } from './apply-client.js';
 import type { ApplyLimits } from './apply-job.js';
 import { fsyncDir, writeFileAtomic } from './atomic-file.js';
 import { lockFile, tryLockFile, type FileLock } from './file-lock.js';
@@ -293,8 +294,6 @@ export class Store {
       let source = typeof request.source === 'function' ? undefined : request.source;
       try {
         source ??= await (request.source as () => Readable | Promise<Readable>)();
-        // Loaded here, not by every command that opens the store: it brings node:child_process.
-        const { extractLayer } = await import('./apply-client.js');
         const result = await extractLayer(
           this.plan,
           {
