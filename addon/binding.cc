@@ -387,7 +387,8 @@ void settle_child(Napi::Env env, Napi::Function on_exit, std::nullptr_t*, ChildW
   if (env == nullptr) return;  // the environment is being torn down
   int status = wait->err == 0 ? hutch::reap(wait->pid) : -wait->err;
   if (status < 0) {
-    Napi::Value error = make_error(env, SysError("waitpid", -status, "pid " + std::to_string(wait->pid)));
+    const char* verb = wait->err == 0 ? "waitpid" : "waitid";
+    Napi::Value error = make_error(env, SysError(verb, -status, "pid " + std::to_string(wait->pid)));
     if (env.IsExceptionPending()) error = env.GetAndClearPendingException().Value();
     on_exit.Call({error, env.Null(), env.Null()});
     return;
