@@ -1002,7 +1002,9 @@ void start_created(const std::string& dir, const ContainerRecord& r, const Confi
   run_hooks_warn(c.hooks.poststart, "poststart", state_json(r, "running", true));
 }
 
-void remove_state_dir(const std::string& dir) {
+namespace {
+
+void remove_flat_dir(const std::string& dir) {
   if (DIR* d = opendir(dir.c_str())) {
     while (struct dirent* e = readdir(d)) {
       std::string name = e->d_name;
@@ -1012,6 +1014,24 @@ void remove_state_dir(const std::string& dir) {
     closedir(d);
   }
   if (rmdir(dir.c_str()) != 0 && errno != ENOENT) throw sys_error("rmdir", dir, errno);
+}
+
+}  // namespace
+
+// Renamed out of the way first, then emptied: readers that take no lock (the
+// CLI's ps and inspect) see the directory whole or not at all. Emptied in
+// place, one caught after exit.json went but before container.json did would
+// read as "stopped" with no exit code. The dot keeps the tombstone out of `list`.
+void remove_state_dir(const std::string& dir) {
+  const size_t slash = dir.rfind('/');
+  const std::string tombstone = dir.substr(0, slash + 1) + ".removing." + dir.substr(slash + 1);
+  // Left by a removal that died half-way.
+  remove_flat_dir(tombstone);
+  if (rename(dir.c_str(), tombstone.c_str()) != 0) {
+    if (errno == ENOENT) return;
+    throw sys_error("rename", dir, errno);
+  }
+  remove_flat_dir(tombstone);
 }
 
 int parse_signal(const std::string& text) {

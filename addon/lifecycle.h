@@ -44,7 +44,7 @@ CreatedContainer create_container(const Config& c, const std::string& id, const 
 // throws what the init reported), then runs the poststart hooks.
 void start_created(const std::string& dir, const ContainerRecord& r, const Config& c);
 
-// Removes a container's state directory (flat files only).
+// Removes a container's state directory (flat files only) in one visible step.
 void remove_state_dir(const std::string& dir);
 
 // Signal by name ("TERM", "SIGTERM", "RTMIN+3") or number.

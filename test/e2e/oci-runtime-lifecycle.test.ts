@@ -2,7 +2,7 @@
 // create → start → kill → delete with the state JSON of each step, create not
 // running the user's process, config.json read once at create, illegal
 // transitions refused without changing anything, list, run, exec and spec.
-import { access, readFile } from 'node:fs/promises';
+import { access, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import test from 'ava';
 import { makeOciBundle, ociRuntime, ociRuntimeToFiles, ociState, processAlive, waitForStatus, writeConfig, type OciBundle } from '../helpers/lifecycle-oci.js';
@@ -249,4 +249,30 @@ test('state is derived: a container killed behind the runtime\'s back is stopped
   const killStopped = await ociRuntime(bundle.root, ['kill', 'k9', 'KILL']);
   t.not(killStopped.exitCode, 0, 'kill never reaches a pid that is no longer the container');
   t.is((await ociRuntime(bundle.root, ['delete', 'k9'])).exitCode, 0);
+});
+
+test('delete takes the state directory away at once: a reader sees it whole or not at all, never half-removed', async (t) => {
+  const bundle = await makeOciBundle((config) => {
+    config.process.args = ['true'];
+  });
+  t.teardown(() => bundle.remove());
+  await create(bundle, 'w1');
+  t.is((await ociRuntime(bundle.root, ['start', 'w1'])).exitCode, 0);
+  await waitForStatus(bundle, 'w1', 'stopped');
+  const dir = join(bundle.root, 'w1');
+  const whole = (await readdir(dir)).sort().join(' ');
+  // strace holds every unlink for 100 ms: a directory emptied in place would be seen half-empty.
+  const strace = ['strace', '-f', '-qq', '--seccomp-bpf', '-o', '/dev/null', '-e', 'trace=unlink,unlinkat', '-e', 'inject=unlink,unlinkat:delay_exit=100000'];
+  let finished = false;
+  const deleting = ociRuntime(bundle.root, ['delete', 'w1'], { under: strace }).finally(() => (finished = true));
+  const seen = new Set<string>();
+  while (!finished) {
+    const listing = await readdir(dir).catch(() => null);
+    seen.add(listing === null ? '(gone)' : listing.sort().join(' '));
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  const deleted = await deleting;
+  t.is(deleted.exitCode, 0, deleted.stderr);
+  t.deepEqual([...seen].filter((listing) => listing !== whole && listing !== '(gone)'), []);
+  t.deepEqual(await readdir(bundle.root), [], 'nothing is left in the state root');
 });

@@ -38,10 +38,15 @@ const NATIVE = fileURLToPath(new URL('../../build/Release/hutch-runtime', import
 const VIA_NATIVE = process.env.HUTCH_E2E_OCI_VIA === 'native';
 const APPLETS = ['sh', 'cat', 'ls', 'id', 'echo', 'touch', 'sleep', 'true', 'false', 'hostname', 'ps', 'test', 'kill'];
 
-/** Runs `RUNTIME --root ROOT ...args` as the test user, its output captured through pipes. */
-export async function ociRuntime(root: string, args: readonly string[], options: { cwd?: string; timeout?: number; cgroup?: string } = {}): Promise<RunResult> {
+/**
+ * Runs `RUNTIME --root ROOT ...args` as the test user, its output captured
+ * through pipes; `under` is a command line the runtime runs under (strace).
+ */
+export async function ociRuntime(root: string, args: readonly string[], options: { cwd?: string; timeout?: number; cgroup?: string; under?: readonly string[] } = {}): Promise<RunResult> {
   const [command, prefix] = await runtimeCommand();
-  return runAsTestUser(command, [...prefix, '--root', root, ...args], { timeout: 60_000, ...options });
+  const { under = [], ...runOptions } = options;
+  const argv = [...under, command, ...prefix, '--root', root, ...args];
+  return runAsTestUser(argv[0]!, argv.slice(1), { timeout: 60_000, ...runOptions });
 }
 
 /**
