@@ -10,10 +10,22 @@
 
 namespace hutch {
 
+// RTLD_DEEPBIND: a library's calls to its own exported functions go through
+// the PLT, and by default bind to the first definition in the process. Node
+// >= 22.15 exports its bundled zstd's ZSTD_* (and always its zlib and OpenSSL
+// symbols), so loaded plainly, libzstd.so.1 would run parts of Node's zstd,
+// another version with another context layout, on contexts it allocated.
+// RTLD_DEEPBIND is glibc's; where it is missing the plain flags are used.
+#ifdef RTLD_DEEPBIND
+constexpr int kLibraryOpenFlags = RTLD_NOW | RTLD_LOCAL | RTLD_DEEPBIND;
+#else
+constexpr int kLibraryOpenFlags = RTLD_NOW | RTLD_LOCAL;
+#endif
+
 // The first of `names` that dlopen loads, or nullptr with *error saying why.
 inline void* open_library(std::initializer_list<const char*> names, std::string* error) {
   for (const char* name : names) {
-    if (void* lib = dlopen(name, RTLD_NOW | RTLD_LOCAL)) return lib;
+    if (void* lib = dlopen(name, kLibraryOpenFlags)) return lib;
     const char* why = dlerror();
     if (error->empty()) *error = why != nullptr ? why : std::string(name) + " not found";
   }

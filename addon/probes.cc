@@ -5,7 +5,6 @@
 // die with it; the parent always reaps it.
 #include "probes.h"
 
-#include <dlfcn.h>
 #include <fcntl.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
@@ -20,6 +19,8 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+
+#include "dl-library.h"
 
 namespace hutch {
 
@@ -205,7 +206,7 @@ ProbeOutcome probe_fuse_in_user_namespace(const std::string& merged) {
 
 ProbeOutcome probe_seccomp() {
   ProbeOutcome out;
-  void* lib = dlopen("libseccomp.so.2", RTLD_NOW | RTLD_LOCAL);
+  void* lib = dlopen("libseccomp.so.2", kLibraryOpenFlags);
   if (lib == nullptr) {
     out.syscall = "dlopen libseccomp.so.2";
     out.err = ENOENT;

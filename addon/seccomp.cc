@@ -1,6 +1,5 @@
 #include "seccomp.h"
 
-#include <dlfcn.h>
 #include <errno.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
@@ -14,6 +13,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "dl-library.h"
 #include "runtime-error.h"
 #include "seccomp-cache.h"
 
@@ -72,7 +72,7 @@ const Lib& lib() {
   static Lib l{};
   static bool loaded = false;
   if (loaded) return l;
-  void* h = dlopen("libseccomp.so.2", RTLD_NOW | RTLD_LOCAL);
+  void* h = dlopen("libseccomp.so.2", kLibraryOpenFlags);
   if (h == nullptr) {
     throw RuntimeError(std::string("seccomp: cannot load libseccomp.so.2 (") + dlerror() +
                        "); install libseccomp2 or run with seccomp=unconfined");

@@ -3,11 +3,10 @@
 // ZSTD_DCtx_setParameter stable since 1.4.0).
 #include "zstd.h"
 
-#include <dlfcn.h>
-
 #include <cerrno>
 #include <mutex>
 
+#include "dl-library.h"
 #include "sys-error.h"
 
 namespace hutch {
@@ -52,18 +51,14 @@ std::string load_error;
 
 template <typename Fn>
 bool bind(void* lib, const char* name, Fn& slot) {
-  slot = reinterpret_cast<Fn>(dlsym(lib, name));
-  if (slot == nullptr) load_error = std::string("libzstd.so.1 lacks ") + name + " (need zstd >= 1.4.0)";
-  return slot != nullptr;
+  if (bind_symbol(lib, "libzstd.so.1", name, slot, &load_error)) return true;
+  load_error += " (need zstd >= 1.4.0)";
+  return false;
 }
 
 void load() {
-  void* lib = dlopen("libzstd.so.1", RTLD_NOW | RTLD_LOCAL);
-  if (lib == nullptr) {
-    const char* why = dlerror();
-    load_error = why != nullptr ? why : "libzstd.so.1 not found";
-    return;
-  }
+  void* lib = open_library({"libzstd.so.1"}, &load_error);
+  if (lib == nullptr) return;
   loaded = bind(lib, "ZSTD_createDStream", api.createDStream) && bind(lib, "ZSTD_initDStream", api.initDStream) &&
            bind(lib, "ZSTD_decompressStream", api.decompressStream) &&
            bind(lib, "ZSTD_freeDStream", api.freeDStream) && bind(lib, "ZSTD_isError", api.isError) &&

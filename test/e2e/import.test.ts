@@ -2,7 +2,7 @@
 // standard input, becomes a one-layer image whose DiffID is the digest of the
 // uncompressed tar, and that image runs.
 import { createHash } from 'node:crypto';
-import { chmod, copyFile, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -41,9 +41,18 @@ async function rootfsTarball(): Promise<Buffer> {
   }
 }
 
-async function zstdFrame(input: Buffer): Promise<Buffer> {
-  const compressed = await execa('zstd', ['-q', '-c'], { input, encoding: 'buffer' });
-  return Buffer.from(compressed.stdout);
+// One zstd frame of `input`, made through files rather than pipes and checked
+// by the zstd CLI, so a fixture damaged on its way is never blamed on hutch.
+async function zstdFrame(dir: string, input: Buffer): Promise<Buffer> {
+  const plain = join(dir, 'frame-input');
+  const frame = join(dir, 'frame.zst');
+  await writeFile(plain, input);
+  await execa('zstd', ['-q', '-f', '-o', frame, plain]);
+  await execa('zstd', ['-q', '-t', frame]);
+  const compressed = await readFile(frame);
+  await rm(plain);
+  await rm(frame);
+  return compressed;
 }
 
 async function writeReadable(path: string, content: Buffer): Promise<string> {
@@ -82,7 +91,7 @@ test.after.always(async (t) => {
 // layers have many; Node's own zstd decoder stops after the first one.
 test('a zstd tarball of two frames: the DiffID covers both, and a file from the second frame is in the image', async (t) => {
   const half = Math.floor(t.context.tar.length / 2);
-  const twoFrames = Buffer.concat([await zstdFrame(t.context.tar.subarray(0, half)), await zstdFrame(t.context.tar.subarray(half))]);
+  const twoFrames = Buffer.concat([await zstdFrame(t.context.dir, t.context.tar.subarray(0, half)), await zstdFrame(t.context.dir, t.context.tar.subarray(half))]);
   const file = await writeReadable(join(t.context.dir, 'rootfs.tar.zst'), twoFrames);
   const id = (await ok(t, ['import', file, 'imported:zstd'])).trim();
   t.regex(id, /^[0-9a-f]{64}$/);
@@ -100,7 +109,7 @@ test('a gzip tarball from standard input and a plain tarball give the same DiffI
 });
 
 test('a truncated zstd tarball is refused and leaves no image', async (t) => {
-  const whole = await zstdFrame(t.context.tar);
+  const whole = await zstdFrame(t.context.dir, t.context.tar);
   const file = await writeReadable(join(t.context.dir, 'truncated.tar.zst'), whole.subarray(0, whole.length - 64));
   const result = await hutch(['import', file, 'imported:truncated'], { store: t.context.store, timeout: 120_000 });
   t.not(result.exitCode, 0);

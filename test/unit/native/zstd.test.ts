@@ -1,6 +1,10 @@
 import test from 'ava';
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { SystemError } from '../../../src/errors.js';
@@ -61,6 +65,24 @@ async function viaStream(input: Buffer, chunkSize = 65536): Promise<Buffer> {
 
 test('libzstd is available on this host', (t) => {
   t.true(native.zstdAvailable());
+});
+
+// Node >= 22.15 exports its own zstd's ZSTD_* symbols. libzstd calls its own
+// exported functions through the PLT, so loaded plainly it would run parts of
+// Node's zstd (another version, another ZSTD_DCtx layout) on its own contexts.
+test('libzstd binds its calls to itself, never to the ZSTD_ symbols of the Node executable', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'hutch-zstd-bindings-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const frame = zstd(sample(100_000)).toString('base64');
+  const script = `const native = require(${JSON.stringify(fileURLToPath(new URL('../../../build/Release/hutch.node', import.meta.url)))}); const d = native.createZstdDecompressor({}); d.push(Buffer.from('${frame}', 'base64')); d.end();`;
+  execFileSync(process.execPath, ['-e', script], { env: { ...process.env, LD_DEBUG: 'bindings', LD_DEBUG_OUTPUT: join(dir, 'ld') } });
+  const bindings = readdirSync(dir).flatMap((name) => readFileSync(join(dir, name), 'utf8').split('\n'));
+  const fromLibzstd = bindings.flatMap((line) => {
+    const match = /binding file (\S*libzstd\S*) \[\d+\] to (\S+) \[\d+\]: normal symbol `(ZSTD_\w+)'/.exec(line);
+    return match ? [{ to: match[2]!, symbol: match[3]! }] : [];
+  });
+  t.true(fromLibzstd.length > 0, 'the dynamic linker reported no binding of libzstd: the check saw nothing');
+  t.deepEqual(fromLibzstd.filter(({ to }) => !/libzstd/.test(to)).map(({ symbol, to }) => `${symbol} -> ${to}`), []);
 });
 
 test('decompresses zstd CLI output fed in chunks of any size', (t) => {
