@@ -846,6 +846,7 @@ CreatedContainer create_container(const Config& c, const std::string& id, const 
       cont += creating;
       cont += '\0';
       cont += state_json(cc.record, "created", true);
+      if (o.before_release) o.before_release(cc.record);
       if (send(sync, cont.data(), cont.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(cont.size())) {
         throw sys_error_plain("send sync socket", errno);
       }
@@ -1131,11 +1132,27 @@ void remove_after_exit(const RemovalTarget& target, const Config& c, int userns_
   int signal_fd = open_signal_fd();
   CreateOptions o;
   o.keep_userns = remove;
-  CreatedContainer cc = create_container(c, id, o, nullptr, old_mask);
-  std::string dir = state_root.empty() ? "" : state_root + "/" + id;
+  const std::string dir = state_root.empty() ? "" : state_root + "/" + id;
+  // Written before the user's process starts: `hutch ps`, `stop` and a test
+  // that saw the process's first output must find the container running.
   if (!dir.empty()) {
-    make_dirs(dir);
-    write_file_atomic(dir, "state.json", state_json(cc.record, "running", true) + "\n");
+    o.before_release = [&dir](const ContainerRecord& r) {
+      make_dirs(dir);
+      write_file_atomic(dir, "state.json", state_json(r, "running", true) + "\n");
+    };
+  }
+  CreatedContainer cc;
+  try {
+    cc = create_container(c, id, o, nullptr, old_mask);
+  } catch (...) {
+    if (!dir.empty()) {
+      try {
+        remove_state_dir(dir);
+      } catch (const RuntimeError& e) {
+        print_error(std::string("warning: ") + e.what());
+      }
+    }
+    throw;
   }
   int code = supervise(cc.pid, cc.master, signal_fd);
   end_fuse_daemon(cc.fuse, 10000);

@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <sys/types.h>
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,10 @@ struct CreateOptions {
   bool detach = false;        // stop at the exec fifo and outlive the caller (no PDEATHSIG)
   int stdio[3] = {-1, -1, -1};  // fds that become the container's 0-2; -1 keeps ours
   bool keep_userns = false;     // hold the new user namespace open (CreatedContainer::userns_fd)
+  // Called with the record (pid and start time known) just before the init is
+  // let go on to its mounts and execve, so what it writes exists before the
+  // user's process does.
+  std::function<void(const ContainerRecord&)> before_release;
 };
 
 struct CreatedContainer {

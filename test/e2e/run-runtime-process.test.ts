@@ -9,7 +9,7 @@ import { readlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import anyTest, { type TestFn } from 'ava';
-import { makeRangedOciBundle } from '../helpers/lifecycle-oci.js';
+import { makeOciBundle, makeRangedOciBundle } from '../helpers/lifecycle-oci.js';
 import { runAsTestUser, spawnAsTestUser, switchesUser } from '../helpers/test-user.js';
 
 const test = anyTest as TestFn;
@@ -36,4 +36,17 @@ const RUNTIME = fileURLToPath(new URL('../../build/Release/hutch-runtime', impor
   }
   const result = await running;
   t.is(result.exitCode, 0, String(result.stderr));
+});
+
+test('the foreground run writes its state file before the container\'s process starts', async (t) => {
+  const bundle = await makeOciBundle((config) => {
+    config.process.args = ['sh', '-c', 'if [ -e /out/state/early/state.json ]; then echo present; else echo absent; fi'];
+  });
+  t.teardown(() => bundle.remove());
+  // strace holds each rename of the runtime (how state.json is written) for 300 ms: a state
+  // written once the process was started would still be missing when the process looks.
+  const strace = ['-qq', '-o', '/dev/null', '-e', 'trace=rename,renameat,renameat2', '-e', 'inject=rename,renameat,renameat2:delay_exit=300000'];
+  const result = await runAsTestUser('strace', [...strace, RUNTIME, 'run', '--bundle', bundle.dir, '--id', 'early', '--state-dir', join(bundle.out, 'state')]);
+  t.is(result.exitCode, 0, result.stderr);
+  t.is(result.stdout, 'present\n');
 });
