@@ -12,9 +12,10 @@ namespace hutch {
 
 // RTLD_DEEPBIND: a library's calls to its own exported functions go through
 // the PLT, and by default bind to the first definition in the process. Node
-// >= 22.15 exports its bundled zstd's ZSTD_* (and always its zlib and OpenSSL
-// symbols), so loaded plainly, libzstd.so.1 would run parts of Node's zstd,
-// another version with another context layout, on contexts it allocated.
+// >= 22.15 exports its bundled zstd's ZSTD_* (nodejs.org builds of every
+// version export their zlib and OpenSSL too), so loaded plainly, libzstd.so.1
+// would run parts of Node's zstd, another version with another context
+// layout, on contexts it allocated.
 // RTLD_DEEPBIND is glibc's; where it is missing the plain flags are used.
 #ifdef RTLD_DEEPBIND
 constexpr int kLibraryOpenFlags = RTLD_NOW | RTLD_LOCAL | RTLD_DEEPBIND;
